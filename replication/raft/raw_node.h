@@ -82,6 +82,16 @@ class RawNode {
 
  private:
   std::unique_ptr<Raft> raft_;
+
+  // What the world last saw, so a Ready reports only changes.
+  SoftState prev_soft_state_;
+  HardState prev_hard_state_;
+  // What the last Ready handed out, so advance() knows what became durable
+  // and applied. Zero: nothing of that kind.
+  Index handed_last_index_ = 0;
+  Term handed_last_term_ = 0;
+  Index handed_snapshot_index_ = 0;
+  Index handed_applied_index_ = 0;
 };
 
 }  // namespace waggle::raft
