@@ -394,6 +394,8 @@ class Transport::Impl {
     builder.AddListeningPort(listen_address_, grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(&receiver_);
     builder.SetMaxReceiveMessageSize(static_cast<int>(options_.max_frame_bytes));
+    // Two brokers configured with one port must not silently share it.
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
                                static_cast<int>(kMinPingInterval.count()));
     server_ = builder.BuildAndStart();
