@@ -257,6 +257,24 @@ TEST_F(JournalTest, DamagedSegmentHeaderDeletesTheSegmentAndAllAfterIt) {
   EXPECT_THAT(log_[1], HasSubstr(PathOf(19)));
 }
 
+TEST_F(JournalTest, SegmentWithATornHeaderFromACrashedRollIsDeleted) {
+  {
+    auto journal = Open();
+    ASSERT_TRUE(journal->Append(MakeEntries(1, 7, 1)).ok());
+  }
+  std::ofstream(PathOf(7), std::ios::binary) << std::string(10, 'W');
+
+  auto journal = Open();
+  EXPECT_EQ(journal->last_index(), 6u);
+  EXPECT_EQ(SegmentFirstIndexes(), (std::vector<Index>{1}));
+  ASSERT_EQ(log_.size(), 1u);
+  EXPECT_THAT(log_[0], AllOf(HasSubstr(PathOf(7)), HasSubstr("short segment header"),
+                             HasSubstr("10 bytes")));
+  ASSERT_TRUE(journal->Append({MakeEntry(7, 1)}).ok());
+  EXPECT_EQ(SegmentFirstIndexes(), (std::vector<Index>{1, 7}));
+  EXPECT_EQ(Read(*journal, 7, 8), std::vector<Entry>{MakeEntry(7, 1)});
+}
+
 TEST_F(JournalTest, CorruptionAfterWritingIsReportedByReadsNotServed) {
   auto journal = Open();  // no cache: reads go to the files
   ASSERT_TRUE(journal->Append(MakeEntries(1, 11, 1)).ok());
