@@ -42,7 +42,9 @@ void Raft::handle_append_response(const Message& m) {
     return;
   }
   const bool was_paused = pr.paused();
-  if (!pr.maybe_update(m.index)) return;
+  // A probe that finds the follower already at match also ends probing.
+  const bool probe_confirmed = pr.state == Progress::State::kProbe && pr.match == m.index;
+  if (!pr.maybe_update(m.index) && !probe_confirmed) return;
   switch (pr.state) {
     case Progress::State::kProbe: pr.become_replicate(); break;
     case Progress::State::kSnapshot:

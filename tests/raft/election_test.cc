@@ -293,9 +293,10 @@ TEST(PriorityElectionTest, HighestPriorityMemberBecomesLeader) {
 
 TEST(PriorityElectionTest, LowerPriorityMemberCampaignsOnlyAfterTheTargetDecays) {
   for (uint64_t seed = 1; seed <= 10; ++seed) {
+    // Member 2 needs one extra timeout (< 40 ticks), member 1 five (>= 60).
     TestNetwork net(3, [&](Config& c) {
       c.random_seed = seed;
-      c.priorities = rising_priorities();
+      c.priorities = {{1, 1}, {2, 5}, {3, 6}};
     });
     net.isolate(3);
     int ticks = 0;

@@ -130,17 +130,23 @@ TEST(ReplicationTest, FastBacktrackingSkipsAConflictingTermInOneRoundTrip) {
   net.stabilize();
   ASSERT_EQ(net.node(2).status().role, Role::kLeader);
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(net.propose(2, "fresh").ok());
+  // A leader elected now starts probing member 1 at its own last index,
+  // deep inside member 1's conflicting entries.
+  net.node(3).campaign();
+  net.stabilize();
+  ASSERT_EQ(net.node(3).status().role, Role::kLeader);
   net.heal();
   net.clear_sent();
-  net.tick(2, 3);
+  net.tick(3, 3);
   size_t rejections = 0;
   for (const Message& m : net.sent()) {
     rejections += m.type == MessageType::kAppendResponse && m.from == 1 && m.reject ? 1 : 0;
   }
   EXPECT_GE(rejections, 1u);
   EXPECT_LE(rejections, 2u) << "one rejection per conflicting term, not per entry";
-  EXPECT_EQ(net.applied(1), net.applied(2));
-  EXPECT_EQ(net.storage(1).last_index(), net.storage(2).last_index());
+  EXPECT_EQ(net.applied(1), net.applied(3));
+  EXPECT_EQ(net.applied(1).size(), 5u);
+  EXPECT_EQ(net.storage(1).last_index(), net.storage(3).last_index());
 }
 
 TEST(ReplicationTest, ProbeStateSendsOneAppendUntilTheFollowerAnswers) {
@@ -234,6 +240,7 @@ TEST(ReplicationTest, Figure8OldTermEntryOnMajorityIsNotCommitted) {
   // majority, while its entry of the current term (index 3) reaches nobody.
   net.heal();
   net.isolate(5);
+  net.restart(1);
   net.set_drop([&net](const Message& m) {
     const bool carries_3 = std::any_of(m.entries.begin(), m.entries.end(),
                                        [](const Entry& e) { return e.index == 3; });
@@ -251,6 +258,7 @@ TEST(ReplicationTest, Figure8OldTermEntryOnMajorityIsNotCommitted) {
   // with its newer-term index 2 and overwrites it everywhere.
   net.heal();
   net.isolate(1);
+  net.restart(5);
   elect(5);
   net.tick_all(3);
   for (NodeId id : {2, 3, 4, 5}) {

@@ -52,6 +52,7 @@ TestNetwork::TestNetwork(size_t size, const Configure& configure) {
     Config config = make_config(id, size);
     if (configure) configure(config);
     Member& member = members_[id];
+    member.config = config;
     member.storage = std::make_unique<MemoryStorage>();
     member.node = std::make_unique<RawNode>(config, member.storage.get());
   }
@@ -179,6 +180,13 @@ size_t TestNetwork::count_sent(MessageType type) const {
   size_t count = 0;
   for (const Message& m : sent_) count += m.type == type ? 1 : 0;
   return count;
+}
+
+void TestNetwork::restart(NodeId id) {
+  Member& member = members_.at(id);
+  Config config = member.config;
+  config.applied = member.applied_index;
+  member.node = std::make_unique<RawNode>(config, member.storage.get());
 }
 
 void TestNetwork::snapshot_and_compact(NodeId id) {

@@ -64,12 +64,17 @@ class TestNetwork {
   void clear_sent() { sent_.clear(); }
   size_t count_sent(MessageType type) const;
 
+  // Crash and restart: member `id` comes back from what its storage holds,
+  // having lost its volatile state.
+  void restart(NodeId id);
+
   // The state machine of `id` takes a snapshot at its applied index and
   // compacts its log up to there.
   void snapshot_and_compact(NodeId id);
 
  private:
   struct Member {
+    Config config;
     std::unique_ptr<MemoryStorage> storage;
     std::unique_ptr<RawNode> node;
     std::vector<std::string> applied;
