@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -499,6 +500,28 @@ TEST_F(JournalTest, AppendRejectsBatchesThatBreakTheLog) {
   EXPECT_EQ(journal->Append({MakeEntry(3, 2)}).code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(journal->last_index(), 5u);
   EXPECT_EQ(Read(*journal, 4, 6), MakeEntries(4, 6, 2));
+}
+
+TEST_F(JournalTest, ReadersSeeConsistentEntriesWhileTheWriterAppendsAndTruncates) {
+  auto journal = Open(Options(8 * MakeEntry(1, 1).size()));
+  ASSERT_TRUE(journal->Append(MakeEntries(1, 3, 1)).ok());
+  std::thread writer([&] {
+    for (Index next = 3; next < 300; next += 3) {
+      ASSERT_TRUE(journal->Append(MakeEntries(next, next + 4, 1)).ok());
+      ASSERT_TRUE(journal->TruncateSuffix(next + 2).ok());
+    }
+  });
+  for (int round = 0; round < 300; ++round) {
+    const Index last = journal->last_index();
+    std::vector<Entry> out;
+    Status s = journal->entries(1, last + 1, SIZE_MAX, &out);
+    if (s.code() == Status::Code::kUnavailable) continue;  // the writer truncated below last
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    ASSERT_EQ(out.size(), last);
+    for (Index i = 0; i < out.size(); ++i) ASSERT_EQ(out[i], MakeEntry(i + 1, 1));
+  }
+  writer.join();
+  EXPECT_EQ(journal->last_index(), 299u);
 }
 
 // The tail cache must give the same answers as the files, whatever part of a
