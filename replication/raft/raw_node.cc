@@ -96,7 +96,7 @@ NodeStatus RawNode::status() const {
   status.commit = log.committed();
   status.applied = log.applied();
   status.last_index = log.last_index();
-  status.snapshot_index = log.first_index() - 1;
+  status.snapshot_index = log.snapshot().meta.index;
   status.transfer_target = raft_->transfer_target();
   if (raft_->role() == Role::kLeader) {
     for (const auto& [id, pr] : raft_->progress()) {

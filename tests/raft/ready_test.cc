@@ -156,6 +156,20 @@ TEST(ReadyTest, StatusDescribesTheLeaderAndItsFollowers) {
   EXPECT_TRUE(net.node(1).status().followers.empty());
 }
 
+TEST(ReadyTest, SameInputsProduceTheSameMessages) {
+  auto run = [] {
+    TestNetwork net(5, [](Config& c) { c.random_seed = 7; });
+    const NodeId leader = net.tick_until_leader();
+    for (int i = 0; i < 5; ++i) EXPECT_TRUE(net.propose(leader, "x").ok());
+    net.isolate(leader);
+    net.tick_all(40);
+    return net.sent();
+  };
+  const std::vector<Message> first = run();
+  EXPECT_GT(first.size(), 50u);
+  EXPECT_EQ(first, run());
+}
+
 TEST(ReadyTest, MisaddressedMessagesAreRefused) {
   MemoryStorage storage;
   RawNode node(make_config(1, 3), &storage);
