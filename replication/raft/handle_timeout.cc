@@ -121,10 +121,10 @@ void Raft::send_timeout_now(NodeId to) {
   send(std::move(m));
 }
 
-void Raft::handle_timeout_now(const Message& m) {
-  if (role_ == Role::kLeader) return;
-  (void)m;
-  campaign(CampaignKind::kForced);
+void Raft::handle_timeout_now() {
+  // The leader asked us to take over: no pre-vote, and members inside its
+  // lease must answer.
+  if (role_ != Role::kLeader) campaign(CampaignKind::kForced);
 }
 
 }  // namespace waggle::raft

@@ -183,7 +183,7 @@ void Raft::step_by_role(const Message& m) {
       if (m.type == MessageType::kAppendResponse) return handle_append_response(m);
       if (m.type == MessageType::kHeartbeatResponse) return handle_heartbeat_response(m);
       return handle_snapshot_response(m);
-    case MessageType::kTimeoutNow: return handle_timeout_now(m);
+    case MessageType::kTimeoutNow: return handle_timeout_now();
   }
 }
 

@@ -86,7 +86,7 @@ class Raft {
   bool priority_allows_campaign();
   void campaign(CampaignKind kind);
   bool quorum_active();
-  void handle_timeout_now(const Message& m);
+  void handle_timeout_now();
   void send_timeout_now(NodeId to);
   void abort_transfer() { transfer_target_ = kNoNode; }
 

@@ -70,15 +70,13 @@ class RaftLog {
   bool has_entries_to_persist() const;
   // The unstable snapshot if it has not been handed out yet.
   const Snapshot* snapshot_to_persist() const;
-  const Snapshot* pending_snapshot() const {
-    return unstable_snapshot_ ? &*unstable_snapshot_ : nullptr;
-  }
   // Committed, locally durable entries after `applying`, up to max_bytes.
   bool has_entries_to_apply() const;
   std::vector<Entry> entries_to_apply(size_t max_bytes) const;
 
-  void accept_in_progress();  // what entries_to_persist/snapshot_to_persist showed is now in the
-                              // driver's hands
+  // What entries_to_persist() and snapshot_to_persist() showed is now in the
+  // driver's hands.
+  void accept_in_progress();
   void accept_applying(Index index) { applying_ = index; }
   // The driver persisted entries up to (index, term); a later replacement of
   // that entry makes this a no-op.
