@@ -202,7 +202,8 @@ class PeerSender {
   static grpc::ChannelArguments ChannelArguments(const Transport::Options& options) {
     grpc::ChannelArguments args;
     // gRPC's own reconnect backoff would otherwise start at 1 s and grow to
-    // 120 s, hiding ours.
+    // 120 s, hiding ours. Its "min reconnect backoff" is in fact the connect
+    // timeout (default 20 s), which must not outlast one of our attempts.
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
                 static_cast<int>(options.initial_backoff.count()));
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(options.max_backoff.count()));

@@ -269,6 +269,39 @@ TEST(TransportTest, StopReturnsPromptlyWhilePeerIsDown) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);
 }
 
+TEST(TransportTest, StopReturnsPromptlyWhilePeerDoesNotRead) {
+  std::mutex stall;
+  std::unique_lock stalled(stall);
+  Transport b(2, "127.0.0.1:0", {}, FastOptions(),
+              [&](NodeId, std::vector<GroupMessage>&&) { std::lock_guard wait(stall); });
+  ASSERT_TRUE(b.Start().ok());
+  Transport a(1, Loopback(UnusedPort()), {{2, Loopback(b.listening_port())}}, FastOptions(),
+              DropAll());
+  ASSERT_TRUE(a.Start().ok());
+
+  // 32 MiB is far beyond what HTTP/2 flow control lets through to a receiver
+  // stuck in its first batch, so the sender ends up blocked in a write.
+  for (int round = 0; round < 32; ++round) {
+    std::vector<GroupMessage> messages;
+    for (int i = 0; i < 16; ++i) {
+      GroupMessage gm = Append(0, 1, 2, round * 16 + i);
+      gm.message.entries[0].data.assign(64 << 10, 'y');
+      messages.push_back(std::move(gm));
+    }
+    a.Send(2, std::move(messages));
+    a.Flush();
+  }
+  ASSERT_TRUE(WaitFor([&] { return a.stats().batches_sent >= 1; }));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_LT(a.stats().messages_sent, 32u * 16u);
+
+  auto start = std::chrono::steady_clock::now();
+  a.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);
+  stalled.unlock();
+  b.Stop();
+}
+
 TEST(TransportTest, StartFailsWhenPortIsTaken) {
   Transport a(1, "127.0.0.1:0", {}, FastOptions(), DropAll());
   ASSERT_TRUE(a.Start().ok());
