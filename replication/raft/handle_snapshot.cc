@@ -47,9 +47,13 @@ void Raft::handle_snapshot(const Message& m) {
     return send(std::move(reply));
   }
   IncomingSnapshot& in = incoming_snapshot_;
-  if (m.snapshot.index < in.meta.index) return;  // a delayed chunk of an older snapshot
-  if (m.snapshot != in.meta || m.snapshot_size != in.size) {
-    in = IncomingSnapshot{.meta = m.snapshot, .size = m.snapshot_size, .data = {}};
+  if (m.term == in.term && m.snapshot.index < in.meta.index) {
+    return;  // a delayed chunk of a snapshot this leader has since replaced
+  }
+  if (m.term != in.term || m.snapshot != in.meta || m.snapshot_size != in.size) {
+    // A new leader may send an older snapshot than the one its predecessor
+    // began: what the current leader sends is what counts.
+    in = IncomingSnapshot{.term = m.term, .meta = m.snapshot, .size = m.snapshot_size, .data = {}};
   }
   if (m.snapshot_offset == in.data.size() && in.data.size() + m.snapshot_chunk.size() <= in.size) {
     in.data += m.snapshot_chunk;

@@ -143,6 +143,7 @@ class Raft {
 
   // A snapshot arriving in chunks from the leader.
   struct IncomingSnapshot {
+    Term term = 0;  // of the leader sending it
     SnapshotMeta meta;
     uint64_t size = 0;
     std::string data;

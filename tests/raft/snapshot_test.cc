@@ -128,6 +128,22 @@ TEST(SnapshotTest, NewerSnapshotRestartsAccumulation) {
   EXPECT_EQ(*rd.snapshot.data, new_data);
 }
 
+TEST(SnapshotTest, NewLeadersOlderSnapshotReplacesAPartialOneFromItsPredecessor) {
+  MemoryStorage storage;
+  RawNode node(make_config(1, 3), &storage);
+  const std::string newer = "nnnnnnnnnn";
+  const std::string older = "oooooooo";
+  ASSERT_TRUE(node.step(snapshot_chunk({.index = 9, .term = 1}, newer, 0, 5)).ok());
+  Message from_new_leader = snapshot_chunk({.index = 7, .term = 1}, older, 0, older.size());
+  from_new_leader.from = 3;
+  from_new_leader.term = 2;
+  ASSERT_TRUE(node.step(from_new_leader).ok());
+  Ready rd = persist_ready(node, storage);
+  ASSERT_FALSE(rd.snapshot.empty());
+  EXPECT_EQ(rd.snapshot.meta.index, 7u);
+  EXPECT_EQ(*rd.snapshot.data, older);
+}
+
 TEST(SnapshotTest, FollowerKeepsEntriesPastASnapshotItsLogAlreadyMatches) {
   MemoryStorage storage;
   ASSERT_TRUE(storage.append(log_of_terms({1, 1, 1, 1, 1, 1, 1, 1})).ok());
