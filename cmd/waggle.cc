@@ -1,0 +1,43 @@
+// waggle: one binary, one subcommand per role.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cmd/log_member/log_member.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: waggle <command> [flags]\n"
+    "commands:\n"
+    "  log-member   run one member of a replicated-log cluster\n"
+    "               --id N --members 1=HOST:PORT,2=HOST:PORT,... --data DIR\n"
+    "               [--client HOST:PORT] [--groups N] [--tick-ms MS]\n"
+    "               [--heartbeat-ticks N] [--election-ticks N] [--fsync on|off]\n"
+    "               [--verbose on|off]\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  const std::string command = argv[1];
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "log-member") {
+    auto options = waggle::cmd::ParseLogMemberFlags(args);
+    if (!options.ok()) {
+      std::fprintf(stderr, "waggle log-member: %s\n", options.status().message().c_str());
+      return 2;
+    }
+    waggle::Status s = waggle::cmd::RunLogMember(*options);
+    if (!s.ok()) {
+      std::fprintf(stderr, "waggle log-member: %s\n", s.ToString().c_str());
+      return 1;
+    }
+    return 0;
+  }
+  std::fprintf(stderr, "waggle: unknown command '%s'\n%s", command.c_str(), kUsage);
+  return 2;
+}

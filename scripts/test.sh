@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what is missing, then builds and runs every test:
+#   1. release build: all tests (unit, simulation, real processes on 127.0.0.1);
+#   2. ASan + UBSan build: unit and simulation tests.
+# Exits non-zero if anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+jobs=$(nproc)
+
+echo "== release build: all tests"
+scripts/build.sh release
+ctest --test-dir build/release --output-on-failure -j"$jobs"
+
+echo "== ASan + UBSan build: unit and simulation tests"
+scripts/build.sh asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build/asan -L 'unit|sim' --output-on-failure -j"$jobs"
