@@ -122,7 +122,7 @@ class LogServiceImpl final : public waggle::log::LogService::Service {
       }
       const uint64_t id = request.id();
       driver_->Propose(request.group(), std::move(entries),
-                       [box, id](const Status& status, raft::Index first) {
+                       [box, id](const waggle::Status& status, raft::Index first) {
                          waggle::log::AppendResponse response;
                          response.set_id(id);
                          response.set_ok(status.ok());
