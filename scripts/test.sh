@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, then builds and runs every test:
 #   1. release build: all tests (unit, simulation, real processes on 127.0.0.1);
-#   2. ASan + UBSan build: unit and simulation tests.
+#   2. ASan + UBSan build: unit and simulation tests;
+#   3. TSan build: the tests of code with threads (label concurrent).
 # Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,3 +18,8 @@ echo "== ASan + UBSan build: unit and simulation tests"
 scripts/build.sh asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan -L 'unit|sim' --output-on-failure -j"$jobs"
+
+echo "== TSan build: concurrent tests"
+scripts/build.sh tsan --target concurrent_tests
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  ctest --test-dir build/tsan -L concurrent --output-on-failure -j"$jobs"
