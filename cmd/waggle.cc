@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "cmd/log_member/log_client_command.h"
 #include "cmd/log_member/log_member.h"
 
 namespace {
@@ -14,7 +15,13 @@ constexpr const char* kUsage =
     "               --id N --members 1=HOST:PORT,2=HOST:PORT,... --data DIR\n"
     "               [--client HOST:PORT] [--groups N] [--tick-ms MS]\n"
     "               [--heartbeat-ticks N] [--election-ticks N] [--fsync on|off]\n"
-    "               [--verbose on|off]\n";
+    "               [--verbose on|off]\n"
+    "  log-status   print each member's groups; exits 0 when every group has a leader\n"
+    "               --members 1=HOST:CLIENTPORT,2=HOST:CLIENTPORT,...\n"
+    "  log-append   append entries through the leader, following leader changes\n"
+    "               --members 1=HOST:CLIENTPORT,... [--group N] [--count N]\n"
+    "               [--size BYTES] [--rate PER_SEC] [--batch N] [--inflight N]\n"
+    "               [--timeout-ms MS]\n";
 
 }  // namespace
 
@@ -38,6 +45,8 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+  if (command == "log-status") return waggle::cmd::RunLogStatusCommand(args);
+  if (command == "log-append") return waggle::cmd::RunLogAppendCommand(args);
   std::fprintf(stderr, "waggle: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
 }
