@@ -20,6 +20,10 @@ using std::chrono::milliseconds;
 
 // Pause between attempts while no member leads or answers.
 constexpr milliseconds kRetryPause{20};
+// How long one append attempt may wait for its answer before the member is
+// presumed hung and another is tried. Generous, since giving up on an attempt
+// that then commits duplicates its entries.
+constexpr milliseconds kAttemptTimeout{3000};
 
 std::chrono::system_clock::time_point GrpcDeadline(milliseconds timeout) {
   return std::chrono::system_clock::now() + timeout;
@@ -215,7 +219,8 @@ class LogClient::Impl {
         SetLeaderGuess(group, target);
       }
       std::shared_ptr<AppendStream> stream = StreamTo(target);
-      waggle::log::AppendResponse response = stream->Call(request, deadline);
+      waggle::log::AppendResponse response =
+          stream->Call(request, std::min(deadline, Clock::now() + kAttemptTimeout));
       if (response.ok()) return response.first_index();
       last_error = "member " + std::to_string(target) + ": " + response.error();
       // A hint names the new leader; without one, ask everybody again after

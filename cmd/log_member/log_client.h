@@ -62,7 +62,8 @@ class LogClient {
 
   // Appends entries through the group's leader and returns the index of the
   // first once all committed. Retries on another member when the one asked
-  // does not lead or fails, until timeout. At-least-once: an attempt that
+  // does not lead, fails, or does not answer within a few seconds, until
+  // timeout. At-least-once: an attempt that
   // failed may still have committed, so entries may appear twice.
   Result<raft::Index> Append(LogGroupId group, std::vector<std::string> entries,
                              std::chrono::milliseconds timeout);

@@ -30,92 +30,6 @@ constexpr cmd::LogGroupId kGroup = 1;
 const std::vector<std::string> kFastFlags = {"--tick-ms", "20",        "--election-ticks",
                                              "10",        "--verbose", "on"};
 
-class LogMemberProcessTest : public ::testing::Test {
- protected:
-  void StartCluster() {
-    cluster_ = std::make_unique<MemberProcesses>(3, kFastFlags);
-    cluster_->StartAll();
-    client_ = std::make_unique<LogClient>(cluster_->client_addresses());
-  }
-
-  void TearDown() override {
-    if (cluster_ == nullptr) return;
-    if (HasFailure()) {
-      std::fprintf(stderr, "member output:\n%s\ndata kept in %s\n", cluster_->AllOutput().c_str(),
-                   cluster_->KeepData().c_str());
-    }
-    client_.reset();
-    cluster_.reset();  // kills every member
-  }
-
-  // Waits until every running member reports a commit index of at least
-  // `index` for kGroup.
-  bool WaitForCommit(raft::Index index, milliseconds timeout) {
-    const Clock::time_point deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      bool all = true;
-      for (raft::NodeId id : cluster_->ids()) {
-        if (!cluster_->running(id)) continue;
-        Result<cmd::LogMemberStatus> status = client_->StatusOf(id, milliseconds(500));
-        all = all && status.ok() && !status->groups.empty() && status->groups[0].commit >= index;
-      }
-      if (all) return true;
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    return false;
-  }
-
-  // The committed log of every member; the test fails if any cannot be read.
-  std::map<raft::NodeId, std::vector<raft::Entry>> ReadAllLogs() {
-    std::map<raft::NodeId, std::vector<raft::Entry>> logs;
-    for (raft::NodeId id : cluster_->ids()) {
-      Result<std::vector<raft::Entry>> log = client_->ReadAll(kGroup, id, seconds(10));
-      EXPECT_TRUE(log.ok()) << "member " << id << ": " << log.status().ToString();
-      if (log.ok()) logs[id] = std::move(*log);
-    }
-    return logs;
-  }
-
-  std::unique_ptr<MemberProcesses> cluster_;
-  std::unique_ptr<LogClient> client_;
-};
-
-TEST_F(LogMemberProcessTest, ThreeMembersElectOneLeaderAndReplicateIdenticalLogs) {
-  StartCluster();
-  Result<raft::NodeId> leader = client_->FindLeader(kGroup, seconds(10));
-  ASSERT_TRUE(leader.ok()) << leader.status().ToString();
-
-  constexpr int kEntries = 500;
-  std::vector<raft::Index> acked;
-  for (int i = 0; i < kEntries; ++i) {
-    Result<raft::Index> index = client_->Append(kGroup, {"entry-" + std::to_string(i)}, seconds(5));
-    ASSERT_TRUE(index.ok()) << "entry " << i << ": " << index.status().ToString();
-    if (!acked.empty()) {
-      ASSERT_GT(*index, acked.back());
-    }
-    acked.push_back(*index);
-  }
-  // Nothing disturbed the cluster, so the leader never changed.
-  EXPECT_EQ(client_->LeaderGuess(kGroup), *leader);
-  ASSERT_TRUE(WaitForCommit(acked.back(), seconds(10)));
-
-  std::map<raft::NodeId, std::vector<raft::Entry>> logs = ReadAllLogs();
-  ASSERT_EQ(logs.size(), 3u);
-  for (const auto& [id, log] : logs) {
-    EXPECT_EQ(log, logs.begin()->second)
-        << "member " << id << " differs from member " << logs.begin()->first;
-    std::vector<std::string> data;
-    for (const raft::Entry& e : log) {
-      if (e.type == raft::EntryType::kNormal) data.push_back(e.data);
-    }
-    ASSERT_EQ(data.size(), static_cast<size_t>(kEntries)) << "member " << id;
-    for (int i = 0; i < kEntries; ++i) {
-      ASSERT_EQ(data[i], "entry-" + std::to_string(i)) << "member " << id;
-      ASSERT_EQ(log.at(acked[i] - log.front().index).data, data[i]) << "member " << id;
-    }
-  }
-}
-
 // Appends from several threads until stopped, recording every entry it sent
 // and the index each acknowledged one got.
 class Appender {
@@ -178,6 +92,129 @@ milliseconds WaitForAcks(const Appender& appender, size_t count, milliseconds ti
   return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
 }
 
+class LogMemberProcessTest : public ::testing::Test {
+ protected:
+  void StartCluster() {
+    cluster_ = std::make_unique<MemberProcesses>(3, kFastFlags);
+    cluster_->StartAll();
+    client_ = std::make_unique<LogClient>(cluster_->client_addresses());
+  }
+
+  void TearDown() override {
+    if (cluster_ == nullptr) return;
+    if (HasFailure()) {
+      std::fprintf(stderr, "member output:\n%s\ndata kept in %s\n", cluster_->AllOutput().c_str(),
+                   cluster_->KeepData().c_str());
+    }
+    client_.reset();
+    cluster_.reset();  // kills every member
+  }
+
+  // Waits until every running member reports a commit index of at least
+  // `index` for kGroup.
+  bool WaitForCommit(raft::Index index, milliseconds timeout) {
+    const Clock::time_point deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      bool all = true;
+      for (raft::NodeId id : cluster_->ids()) {
+        if (!cluster_->running(id)) continue;
+        Result<cmd::LogMemberStatus> status = client_->StatusOf(id, milliseconds(500));
+        all = all && status.ok() && !status->groups.empty() && status->groups[0].commit >= index;
+      }
+      if (all) return true;
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    return false;
+  }
+
+  // The committed log of every member; the test fails if any cannot be read.
+  std::map<raft::NodeId, std::vector<raft::Entry>> ReadAllLogs() {
+    std::map<raft::NodeId, std::vector<raft::Entry>> logs;
+    for (raft::NodeId id : cluster_->ids()) {
+      Result<std::vector<raft::Entry>> log = client_->ReadAll(kGroup, id, seconds(10));
+      EXPECT_TRUE(log.ok()) << "member " << id << ": " << log.status().ToString();
+      if (log.ok()) logs[id] = std::move(*log);
+    }
+    return logs;
+  }
+
+  // Stops the appender, waits until every member committed what it saw
+  // acknowledged, and checks the committed logs: identical on all members
+  // (index, term, type, data), every acknowledged entry at the index it was
+  // acknowledged with, and every entry one the client sent (failed attempts
+  // may have committed too, and retries may duplicate, but nothing is
+  // invented).
+  void StopAndCheckLogs(Appender& appender) {
+    appender.Stop();
+    EXPECT_TRUE(appender.failures().empty()) << appender.failures().front();
+    raft::Index highest_acked = 0;
+    for (const auto& [data, index] : appender.acked()) {
+      highest_acked = std::max(highest_acked, index);
+    }
+    ASSERT_TRUE(WaitForCommit(highest_acked, seconds(10))) << "a member did not catch up";
+
+    std::map<raft::NodeId, std::vector<raft::Entry>> logs = ReadAllLogs();
+    ASSERT_EQ(logs.size(), 3u);
+    size_t common = SIZE_MAX;
+    for (const auto& [id, log] : logs) common = std::min(common, log.size());
+    ASSERT_GE(common, highest_acked);
+    const std::vector<raft::Entry>& log = logs.begin()->second;
+    for (const auto& [id, other] : logs) {
+      ASSERT_EQ(other.front().index, 1u) << "member " << id;
+      for (size_t i = 0; i < common; ++i) {
+        ASSERT_EQ(other[i], log[i]) << "member " << id << " at index " << other[i].index;
+      }
+    }
+    for (const auto& [data, index] : appender.acked()) {
+      ASSERT_EQ(log.at(index - 1).data, data) << "acknowledged at index " << index;
+    }
+    for (size_t i = 0; i < common; ++i) {
+      if (log[i].type == raft::EntryType::kNormal) {
+        ASSERT_TRUE(appender.sent().count(log[i].data)) << "unknown entry at " << log[i].index;
+      }
+    }
+  }
+
+  std::unique_ptr<MemberProcesses> cluster_;
+  std::unique_ptr<LogClient> client_;
+};
+
+TEST_F(LogMemberProcessTest, ThreeMembersElectOneLeaderAndReplicateIdenticalLogs) {
+  StartCluster();
+  Result<raft::NodeId> leader = client_->FindLeader(kGroup, seconds(10));
+  ASSERT_TRUE(leader.ok()) << leader.status().ToString();
+
+  constexpr int kEntries = 500;
+  std::vector<raft::Index> acked;
+  for (int i = 0; i < kEntries; ++i) {
+    Result<raft::Index> index = client_->Append(kGroup, {"entry-" + std::to_string(i)}, seconds(5));
+    ASSERT_TRUE(index.ok()) << "entry " << i << ": " << index.status().ToString();
+    if (!acked.empty()) {
+      ASSERT_GT(*index, acked.back());
+    }
+    acked.push_back(*index);
+  }
+  // Nothing disturbed the cluster, so the leader never changed.
+  EXPECT_EQ(client_->LeaderGuess(kGroup), *leader);
+  ASSERT_TRUE(WaitForCommit(acked.back(), seconds(10)));
+
+  std::map<raft::NodeId, std::vector<raft::Entry>> logs = ReadAllLogs();
+  ASSERT_EQ(logs.size(), 3u);
+  for (const auto& [id, log] : logs) {
+    EXPECT_EQ(log, logs.begin()->second)
+        << "member " << id << " differs from member " << logs.begin()->first;
+    std::vector<std::string> data;
+    for (const raft::Entry& e : log) {
+      if (e.type == raft::EntryType::kNormal) data.push_back(e.data);
+    }
+    ASSERT_EQ(data.size(), static_cast<size_t>(kEntries)) << "member " << id;
+    for (int i = 0; i < kEntries; ++i) {
+      ASSERT_EQ(data[i], "entry-" + std::to_string(i)) << "member " << id;
+      ASSERT_EQ(log.at(acked[i] - log.front().index).data, data[i]) << "member " << id;
+    }
+  }
+}
+
 TEST_F(LogMemberProcessTest, KilledLeaderIsReplacedAndRestartedMemberCatchesUp) {
   StartCluster();
   Result<raft::NodeId> first_leader = client_->FindLeader(kGroup, seconds(10));
@@ -206,37 +243,37 @@ TEST_F(LogMemberProcessTest, KilledLeaderIsReplacedAndRestartedMemberCatchesUp) 
   // The old leader comes back on its data directory while appends go on.
   cluster_->Start(*first_leader);
   ASSERT_LT(WaitForAcks(appender, appender.acknowledged() + 200, seconds(10)), seconds(10));
-  appender.Stop();
-  EXPECT_TRUE(appender.failures().empty()) << appender.failures().front();
+  StopAndCheckLogs(appender);
+}
 
-  raft::Index highest_acked = 0;
-  for (const auto& [data, index] : appender.acked()) highest_acked = std::max(highest_acked, index);
-  ASSERT_TRUE(WaitForCommit(highest_acked, seconds(10))) << "the restarted member did not catch up";
+// A leader that hangs (SIGSTOP) rather than dies: its clients' streams stay
+// open, so they must give up on it by themselves; the others elect a new
+// leader, and the old one rejoins as a follower when it resumes.
+TEST_F(LogMemberProcessTest, HungLeaderIsReplacedAndRejoinsWhenResumed) {
+  StartCluster();
+  Result<raft::NodeId> first_leader = client_->FindLeader(kGroup, seconds(10));
+  ASSERT_TRUE(first_leader.ok()) << first_leader.status().ToString();
 
-  std::map<raft::NodeId, std::vector<raft::Entry>> logs = ReadAllLogs();
-  ASSERT_EQ(logs.size(), 3u);
-  // Identical up to the shortest committed log (index, term, type, data).
-  size_t common = SIZE_MAX;
-  for (const auto& [id, log] : logs) common = std::min(common, log.size());
-  ASSERT_GE(logs.begin()->second.front().index + common - 1, highest_acked);
-  for (const auto& [id, log] : logs) {
-    ASSERT_EQ(log.front().index, 1u) << "member " << id;
-    for (size_t i = 0; i < common; ++i) {
-      ASSERT_EQ(log[i], logs.begin()->second[i]) << "member " << id << " at index " << log[i].index;
-    }
-  }
-  // Every acknowledged entry sits at the index it was acknowledged with;
-  // every entry in the log was sent by the client (failed attempts may have
-  // committed too, and retries may duplicate, but nothing is invented).
-  const std::vector<raft::Entry>& log = logs.begin()->second;
-  for (const auto& [data, index] : appender.acked()) {
-    ASSERT_EQ(log.at(index - 1).data, data) << "acknowledged at index " << index;
-  }
-  for (size_t i = 0; i < common; ++i) {
-    if (log[i].type == raft::EntryType::kNormal) {
-      ASSERT_TRUE(appender.sent().count(log[i].data)) << "unknown entry at " << log[i].index;
-    }
-  }
+  Appender appender(client_.get(), 4);
+  ASSERT_LT(WaitForAcks(appender, 200, seconds(20)), seconds(20));
+
+  cluster_->Pause(*first_leader);
+  const Clock::time_point paused = Clock::now();
+  ASSERT_LT(WaitForAcks(appender, appender.acknowledged() + 200, seconds(10)), seconds(10))
+      << "appends stalled after the leader hung";
+  std::printf("appends resumed %lld ms after the leader hung\n",
+              static_cast<long long>(
+                  std::chrono::duration_cast<milliseconds>(Clock::now() - paused).count()));
+  Result<raft::NodeId> second_leader = client_->FindLeader(kGroup, seconds(5));
+  ASSERT_TRUE(second_leader.ok()) << second_leader.status().ToString();
+  EXPECT_NE(*second_leader, *first_leader);
+
+  cluster_->Resume(*first_leader);
+  ASSERT_LT(WaitForAcks(appender, appender.acknowledged() + 200, seconds(10)), seconds(10));
+  StopAndCheckLogs(appender);
+  Result<cmd::LogMemberStatus> resumed = client_->StatusOf(*first_leader, seconds(1));
+  ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+  EXPECT_EQ(resumed->groups.at(0).role, "follower");
 }
 
 TEST(LogMemberFlagsTest, BadFlagsExitWithCodeTwoAndNameTheFlag) {

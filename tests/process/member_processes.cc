@@ -176,12 +176,25 @@ void MemberProcesses::StartAll() {
 }
 
 void MemberProcesses::Kill(raft::NodeId id) {
+  Signal(id, SIGKILL);
   Member& member = members_.at(id);
-  if (member.pid <= 0) throw std::logic_error("member " + std::to_string(id) + " is not running");
-  kill(member.pid, SIGKILL);
   int status = 0;
   waitpid(member.pid, &status, 0);
   member.pid = -1;
+}
+
+void MemberProcesses::Pause(raft::NodeId id) {
+  Signal(id, SIGSTOP);
+}
+
+void MemberProcesses::Resume(raft::NodeId id) {
+  Signal(id, SIGCONT);
+}
+
+void MemberProcesses::Signal(raft::NodeId id, int signal) {
+  const Member& member = members_.at(id);
+  if (member.pid <= 0) throw std::logic_error("member " + std::to_string(id) + " is not running");
+  kill(member.pid, signal);
 }
 
 std::string MemberProcesses::Output(raft::NodeId id) const {

@@ -64,6 +64,10 @@ class MemberProcesses {
   void StartAll();
   // SIGKILL, then reaps it. REQUIRES: running.
   void Kill(raft::NodeId id);
+  // SIGSTOP and SIGCONT: the member hangs with its connections open, then
+  // goes on. REQUIRES: running.
+  void Pause(raft::NodeId id);
+  void Resume(raft::NodeId id);
   bool running(raft::NodeId id) const { return members_.at(id).pid > 0; }
 
   // The member's output so far (every run of it), for failure messages.
@@ -79,6 +83,7 @@ class MemberProcesses {
     int client_port = 0;
     pid_t pid = -1;
   };
+  void Signal(raft::NodeId id, int signal);
   std::string DataDir(raft::NodeId id) const;
   std::string LogFile(raft::NodeId id) const;
 
