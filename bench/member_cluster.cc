@@ -204,6 +204,12 @@ Result<GroupView> MemberCluster::View(NodeId id, uint32_t group,
                           std::to_string(group));
 }
 
+Result<DriverCounters> MemberCluster::Counters(NodeId id, std::chrono::milliseconds timeout) const {
+  Result<waggle::log::StatusResponse> status = QueryStatus(id, timeout);
+  if (!status.ok()) return status.status();
+  return DriverCounters{status->rounds(), status->syncs(), status->entries_committed()};
+}
+
 Result<NodeId> MemberCluster::WaitForLeader(uint32_t group,
                                             std::chrono::milliseconds timeout) const {
   const auto deadline = Clock::now() + timeout;

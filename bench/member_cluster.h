@@ -41,6 +41,13 @@ struct GroupView {
   uint64_t last_index = 0;
 };
 
+// A member's driver counters (all groups).
+struct DriverCounters {
+  uint64_t rounds = 0;
+  uint64_t syncs = 0;
+  uint64_t entries_committed = 0;
+};
+
 class MemberCluster {
  public:
   explicit MemberCluster(ClusterOptions options);
@@ -65,6 +72,7 @@ class MemberCluster {
 
   // One member's view of `group`; errors if it does not answer within timeout.
   Result<GroupView> View(NodeId id, uint32_t group, std::chrono::milliseconds timeout) const;
+  Result<DriverCounters> Counters(NodeId id, std::chrono::milliseconds timeout) const;
   // The member that a running member reports as leader of `group` in the
   // highest term seen, once one does.
   Result<NodeId> WaitForLeader(uint32_t group, std::chrono::milliseconds timeout) const;

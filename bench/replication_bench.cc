@@ -25,10 +25,12 @@ using std::chrono::seconds;
 
 constexpr const char* kUsage =
     "usage: replication_bench [--seconds N] [--warmup-seconds N] [--concurrency 1,16,64,256]\n"
-    "         [--streams N] [--soak-seconds N] [--failover-rounds N] [--idle-seconds N]\n"
+    "         [--streams N] [--max-request-entries N] [--soak-seconds N] [--failover-rounds N] "
+    "[--idle-seconds N]\n"
     "         [--idle-groups N] [--tick-ms N] [--heartbeat-ticks N] [--election-ticks N]\n"
     "         [--skip-failover] [--skip-idle] [--quick]\n"
-    "  --streams 0 (default) picks one stream per 32 entries of concurrency, 1 to 8.\n"
+    "  --streams 0 (default) picks one stream per 128 entries of concurrency, 1 to 8.\n"
+    "  --max-request-entries (default 64) caps the entries the client puts in one request.\n"
     "  --quick: 2 s per level, concurrency 1,256, 2 failover rounds, 3 s idle.\n";
 
 constexpr uint32_t kGroup = 1;
@@ -41,6 +43,7 @@ struct BenchOptions {
   int warmup_seconds = 2;
   std::vector<int> concurrency = {1, 16, 64, 256};
   int streams = 0;
+  int max_request_entries = 64;
   int soak_seconds = 0;
   int failover_rounds = 5;
   int idle_seconds = 10;
@@ -99,6 +102,7 @@ Result<BenchOptions> ParseOptions(int argc, char** argv) {
       {"seconds", &o.seconds, 1, 3600},
       {"warmup-seconds", &o.warmup_seconds, 0, 600},
       {"streams", &o.streams, 0, 1024},
+      {"max-request-entries", &o.max_request_entries, 1, 100000},
       {"soak-seconds", &o.soak_seconds, 0, 86400},
       {"failover-rounds", &o.failover_rounds, 1, 100},
       {"idle-seconds", &o.idle_seconds, 1, 3600},
@@ -132,11 +136,12 @@ Result<BenchOptions> ParseOptions(int argc, char** argv) {
 
 int StreamsFor(const BenchOptions& o, int concurrency) {
   if (o.streams != 0) return std::min(o.streams, concurrency);
-  return std::clamp(concurrency / 32, 1, 8);
+  return std::clamp(concurrency / 128, 1, 8);
 }
 
-LoadOptions LoadAt(int concurrency, int streams) {
+LoadOptions LoadAt(const BenchOptions& o, int concurrency, int streams) {
   LoadOptions options;
+  options.max_entries_per_request = o.max_request_entries;
   options.concurrency = concurrency;
   options.streams = streams;
   options.entry_bytes = kEntryBytes;
@@ -190,24 +195,25 @@ void PrintSettings(const BenchOptions& o) {
   std::fflush(stdout);
 }
 
-// Runs the load at each concurrency level in turn against a fresh cluster.
+// Runs the load at each concurrency level in turn.
 void RunThroughput(const BenchOptions& o, MemberCluster& cluster) {
   std::printf("== throughput and latency ==\n");
-  std::printf("%6s %7s %11s %7s %8s %8s %9s %9s %11s %11s %7s\n", "conc", "streams", "entries/s",
-              "MB/s", "p50 ms", "p99 ms", "p99.9 ms", "entries/", "server CPU", "client CPU",
-              "terms");
-  std::printf("%6s %7s %11s %7s %8s %8s %9s %9s %11s %11s %7s\n", "", "", "", "", "", "", "",
-              "request", "us/entry", "us/entry", "changed");
+  std::printf("%6s %7s %11s %7s %8s %8s %9s %9s %9s %11s %11s %7s\n", "conc", "streams",
+              "entries/s", "MB/s", "p50 ms", "p99 ms", "p99.9 ms", "entries/", "entries/",
+              "server CPU", "client CPU", "terms");
+  std::printf("%6s %7s %11s %7s %8s %8s %9s %9s %9s %11s %11s %7s\n", "", "", "", "", "", "", "",
+              "request", "round", "us/entry", "us/entry", "changed");
   std::fflush(stdout);
   for (int concurrency : o.concurrency) {
     Result<NodeId> leader = cluster.WaitForLeader(kGroup, seconds(10));
     Check(leader.status(), "waiting for a leader");
-    const LoadOptions load_options = LoadAt(concurrency, StreamsFor(o, concurrency));
+    const LoadOptions load_options = LoadAt(o, concurrency, StreamsFor(o, concurrency));
     AppendLoad load(load_options, cluster.client_addresses(), *leader);
     load.Start();
     std::this_thread::sleep_for(seconds(o.warmup_seconds));
 
     const uint64_t term_before = HighestTerm(cluster);
+    Result<DriverCounters> leader_before = cluster.Counters(*leader, seconds(1));
     Result<microseconds> server_before = ClusterCpu(cluster);
     const microseconds client_before = OwnCpuTime();
     load.BeginWindow();
@@ -215,18 +221,26 @@ void RunThroughput(const BenchOptions& o, MemberCluster& cluster) {
     WindowResult r = load.EndWindow();
     const microseconds client_after = OwnCpuTime();
     Result<microseconds> server_after = ClusterCpu(cluster);
+    Result<DriverCounters> leader_after = cluster.Counters(*leader, seconds(1));
     const uint64_t term_after = HighestTerm(cluster);
     load.Stop();
     Check(server_before.status(), "reading member CPU");
     Check(server_after.status(), "reading member CPU");
+    Check(leader_before.status(), "reading the leader's counters");
+    Check(leader_after.status(), "reading the leader's counters");
+    // Group commit: how many entries one driver round (one fsync) carried.
+    const uint64_t rounds = std::max<uint64_t>(leader_after->rounds - leader_before->rounds, 1);
+    const double per_round =
+        static_cast<double>(leader_after->entries_committed - leader_before->entries_committed) /
+        rounds;
 
     const double secs = Seconds(r.elapsed);
     const double entries = static_cast<double>(std::max<uint64_t>(r.entries, 1));
-    std::printf("%6d %7d %11.0f %7.2f %8.3f %8.3f %9.3f %9.1f %11.1f %11.1f %7llu\n", concurrency,
-                load_options.streams, r.entries / secs, r.entries * kEntryBytes / secs / 1e6,
-                r.p50_us / 1000, r.p99_us / 1000, r.p999_us / 1000,
-                r.requests ? static_cast<double>(r.entries) / r.requests : 0.0,
-                (*server_after - *server_before).count() / entries,
+    std::printf("%6d %7d %11.0f %7.2f %8.3f %8.3f %9.3f %9.1f %9.1f %11.1f %11.1f %7llu\n",
+                concurrency, load_options.streams, r.entries / secs,
+                r.entries * kEntryBytes / secs / 1e6, r.p50_us / 1000, r.p99_us / 1000,
+                r.p999_us / 1000, r.requests ? static_cast<double>(r.entries) / r.requests : 0.0,
+                per_round, (*server_after - *server_before).count() / entries,
                 (client_after - client_before).count() / entries,
                 static_cast<unsigned long long>(term_after - term_before));
     if (r.rejected != 0) {
@@ -245,7 +259,7 @@ void RunSoak(const BenchOptions& o, MemberCluster& cluster) {
   std::fflush(stdout);
   Result<NodeId> leader = cluster.WaitForLeader(kGroup, seconds(10));
   Check(leader.status(), "waiting for a leader");
-  AppendLoad load(LoadAt(kSoakConcurrency, StreamsFor(o, kSoakConcurrency)),
+  AppendLoad load(LoadAt(o, kSoakConcurrency, StreamsFor(o, kSoakConcurrency)),
                   cluster.client_addresses(), *leader);
   load.Start();
   const uint64_t first_term = HighestTerm(cluster);
@@ -287,7 +301,7 @@ void RunFailover(const BenchOptions& o, MemberCluster& cluster) {
   for (int round = 1; round <= o.failover_rounds; ++round) {
     Result<NodeId> leader = cluster.WaitForLeader(kGroup, seconds(10));
     Check(leader.status(), "waiting for a leader");
-    AppendLoad load(LoadAt(kFailoverConcurrency, 1), cluster.client_addresses(), *leader);
+    AppendLoad load(LoadAt(o, kFailoverConcurrency, 1), cluster.client_addresses(), *leader);
     load.Start();
     std::this_thread::sleep_for(seconds(1));
     const uint64_t before_kill = load.total_entries();
