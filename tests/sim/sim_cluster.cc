@@ -11,7 +11,7 @@ namespace {
 
 // Healed-phase workload: proposals for this many steps of stable
 // leadership, then one final batch.
-constexpr uint64_t kHealthyProposalSteps = 100;
+constexpr uint64_t kHealthyProposalSteps = 50;
 constexpr size_t kFinalBatch = 5;
 // Far more messages in flight than any sane group sends: a message storm.
 constexpr size_t kMaxInFlight = 20000;

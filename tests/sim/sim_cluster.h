@@ -28,7 +28,7 @@ namespace waggle::sim {
 
 struct SimOptions {
   uint64_t seed = 1;
-  uint64_t steps = 1000;           // chaotic phase
+  uint64_t steps = 500;            // chaotic phase
   uint64_t liveness_steps = 3000;  // bound on the healed phase
   bool verbose = false;            // print every event
   // Tests only: disks lose their last synced entries in a crash, which the

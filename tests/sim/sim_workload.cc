@@ -10,7 +10,7 @@ FaultPlan FaultPlan::from_seed(Rng* rng) {
   plan.pre_vote = rng->chance(0.8);
   plan.check_quorum = rng->chance(0.8);
   plan.priorities = rng->chance(0.3);
-  plan.max_append_bytes = rng->pick<size_t>({64, 512, 32 * 1024});
+  plan.max_append_bytes = rng->pick<size_t>({256, 1024, 32 * 1024});
   plan.max_inflight = rng->pick<size_t>({1, 2, 6});
   plan.max_snapshot_chunk_bytes = rng->pick<size_t>({7, 64, 1024 * 1024});
 
@@ -31,7 +31,7 @@ FaultPlan FaultPlan::from_seed(Rng* rng) {
   plan.snapshot_keep = rng->pick<uint64_t>({0, 2, 10});
   plan.transfer = rng->pick<double>({0, 0.002, 0.01});
   plan.campaign = rng->pick<double>({0, 0.001, 0.004});
-  plan.propose = rng->pick<double>({0.05, 0.2, 0.5});
+  plan.propose = rng->pick<double>({0.02, 0.05, 0.15});
   plan.propose_to_follower = 0.02;
 
   plan.tick_interval = rng->between(3, 5);
