@@ -213,6 +213,14 @@ TEST_F(LogMemberProcessTest, ThreeMembersElectOneLeaderAndReplicateIdenticalLogs
       ASSERT_EQ(log.at(acked[i] - log.front().index).data, data[i]) << "member " << id;
     }
   }
+
+  // A group nobody hosts is refused at once rather than retried.
+  const Clock::time_point start = Clock::now();
+  Result<raft::Index> unknown = client_->Append(kGroup + 1, {"x"}, seconds(10));
+  EXPECT_EQ(unknown.status().code(), Status::Code::kNotFound) << unknown.status().ToString();
+  EXPECT_LT(Clock::now() - start, seconds(5));
+  EXPECT_EQ(client_->ReadAll(kGroup + 1, *leader, seconds(5)).status().code(),
+            Status::Code::kNotFound);
 }
 
 TEST_F(LogMemberProcessTest, KilledLeaderIsReplacedAndRestartedMemberCatchesUp) {
