@@ -25,9 +25,9 @@ using std::chrono::seconds;
 
 constexpr const char* kUsage =
     "usage: replication_bench [--seconds N] [--warmup-seconds N] [--concurrency 1,16,64,256]\n"
-    "         [--streams N] [--max-request-entries N] [--soak-seconds N] [--failover-rounds N] "
-    "[--idle-seconds N]\n"
-    "         [--idle-groups N] [--tick-ms N] [--heartbeat-ticks N] [--election-ticks N]\n"
+    "         [--streams N] [--max-request-entries N] [--soak-seconds N]\n"
+    "         [--failover-rounds N] [--idle-seconds N] [--idle-groups N]\n"
+    "         [--tick-ms N] [--heartbeat-ticks N] [--election-ticks N]\n"
     "         [--skip-failover] [--skip-idle] [--quick]\n"
     "  --streams 0 (default) picks one stream per 128 entries of concurrency, 1 to 8.\n"
     "  --max-request-entries (default 64) caps the entries the client puts in one request.\n"
