@@ -1,6 +1,7 @@
 #include "cmd/flags.h"
 
 #include <charconv>
+#include <cstdlib>
 
 namespace waggle::cmd {
 
@@ -55,6 +56,31 @@ Status Flags::CheckAllUsed() const {
     if (!used) return Status::InvalidArgument("unknown flag --" + name);
   }
   return Status::OK();
+}
+
+Result<std::map<raft::NodeId, std::string>> ParseMemberList(const std::string& flag,
+                                                            const std::string& text) {
+  std::map<raft::NodeId, std::string> members;
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t comma = text.find(',', start);
+    const std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    start = comma == std::string::npos ? text.size() : comma + 1;
+    const size_t eq = item.find('=');
+    char* end = nullptr;
+    const unsigned long long id =
+        eq == std::string::npos ? 0 : std::strtoull(item.c_str(), &end, 10);
+    if (eq == std::string::npos || id == 0 || end != item.c_str() + eq || eq + 1 == item.size()) {
+      return Status::InvalidArgument("--" + flag + ": '" + item +
+                                     "' is not ID=HOST:PORT with an ID of at least 1");
+    }
+    members[id] = item.substr(eq + 1);
+  }
+  if (members.empty()) {
+    return Status::InvalidArgument("--" + flag + ": at least one member is needed");
+  }
+  return members;
 }
 
 }  // namespace waggle::cmd

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "replication/raft/types.h"
 
 namespace waggle::cmd {
 
@@ -26,5 +27,10 @@ class Flags {
   std::map<std::string, std::string> values_;
   std::map<std::string, bool> used_;
 };
+
+// Parses `1=HOST:PORT,2=HOST:PORT,...` (the form of --members). Errors name
+// `flag`.
+Result<std::map<raft::NodeId, std::string>> ParseMemberList(const std::string& flag,
+                                                            const std::string& text);
 
 }  // namespace waggle::cmd

@@ -82,9 +82,4 @@ class LogClient {
   std::unique_ptr<Impl> impl_;
 };
 
-// Parses `1=HOST:PORT,2=HOST:PORT,...` (the form of --members). Errors name
-// `flag`.
-Result<std::map<raft::NodeId, std::string>> ParseMemberList(const std::string& flag,
-                                                            const std::string& text);
-
 }  // namespace waggle::cmd

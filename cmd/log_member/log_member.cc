@@ -22,27 +22,6 @@ namespace {
 
 using replication::GroupId;
 
-Result<std::map<raft::NodeId, std::string>> ParseMembers(const std::string& text) {
-  std::map<raft::NodeId, std::string> members;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t comma = text.find(',', start);
-    std::string item =
-        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    start = comma == std::string::npos ? text.size() : comma + 1;
-    size_t eq = item.find('=');
-    char* end = nullptr;
-    unsigned long long id = eq == std::string::npos ? 0 : std::strtoull(item.c_str(), &end, 10);
-    if (eq == std::string::npos || id == 0 || end != item.c_str() + eq || eq + 1 == item.size()) {
-      return Status::InvalidArgument("--members: '" + item +
-                                     "' is not ID=HOST:PORT with an ID of at least 1");
-    }
-    members[id] = item.substr(eq + 1);
-  }
-  if (members.empty()) return Status::InvalidArgument("--members: at least one member is needed");
-  return members;
-}
-
 // Prints what the cluster does, so that the demo shows it.
 class ConsoleListener final : public replication::GroupListener {
  public:
@@ -217,7 +196,7 @@ Result<LogMemberOptions> ParseLogMemberFlags(const std::vector<std::string>& arg
 
   auto members = flags.String("members", "");
   if (!members.ok()) return members.status();
-  auto parsed_members = ParseMembers(*members);
+  auto parsed_members = ParseMemberList("members", *members);
   if (!parsed_members.ok()) return parsed_members.status();
   options.members = *parsed_members;
   if (!options.members.count(options.id)) {
@@ -308,6 +287,8 @@ Status RunLogMember(const LogMemberOptions& options) {
 
   LogServiceImpl service(options.id, &driver);
   grpc::ServerBuilder builder;
+  // Fail loudly when another process holds the port, instead of sharing it.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int client_port = 0;
   builder.AddListeningPort(options.client_address, grpc::InsecureServerCredentials(), &client_port);
   builder.RegisterService(&service);
