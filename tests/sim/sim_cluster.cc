@@ -158,10 +158,11 @@ void Cluster::deliver_messages() {
       continue;
     }
     ++counters_.messages_delivered;
-    trace_.event("deliver {} {}->{}: term {} log_term {} index {} commit {} entries {}{}{}",
+    trace_.event("deliver {} {}->{}: term {} log_term {} index {} commit {} entries {}{}{}{}",
                  raft::to_string(message.type), message.from, message.to, message.term,
                  message.log_term, message.index, message.commit, message.entries.size(),
-                 message.reject ? " reject" : "", message.done ? " done" : "");
+                 message.reject ? " reject, hint " + std::to_string(message.reject_hint) : "",
+                 message.force ? " forced" : "", message.done ? " done" : "");
     Status s = to.node().step(message);
     if (!s.ok()) trace_.event("member {} refused it: {}", message.to, s.ToString());
   }

@@ -87,9 +87,8 @@ TEST(SimulationTest, CheckerCatchesADiskThatLosesSyncedEntries) {
   // The same runs, except that crashes also lose the last fsynced entries:
   // acknowledged data vanishes, and a safety invariant (not merely liveness)
   // must trip for some seed.
-  const std::vector<std::string> safety = {"election safety", "log matching",
-                                           "leader completeness", "state machine safety",
-                                           "durability"};
+  const std::vector<std::string> safety = {"election safety", "log matching", "leader completeness",
+                                           "state machine safety", "durability"};
   std::string caught;
   for (uint64_t seed = 1; seed <= 60 && caught.empty(); ++seed) {
     SimOptions options;
