@@ -50,8 +50,8 @@ class Transport {
     std::chrono::milliseconds max_backoff{2000};
     // How long one attempt waits for a connection.
     std::chrono::milliseconds connect_timeout{1000};
-    // Called on a sender thread each time a peer could not be reached or its
-    // stream broke; the driver reports it to every group shared with the peer
+    // Called on a gRPC or timer thread each time a peer could not be reached
+    // or its stream broke; the driver reports it to every group shared with the peer
     // (RawNode::report_unreachable). Optional.
     std::function<void(raft::NodeId peer)> on_peer_unreachable;
   };
@@ -85,11 +85,13 @@ class Transport {
   void Stop();
 
   // Queues messages for peer `to`; never blocks on the network. They go out
-  // with the next Flush, or with the previous one if the peer's sender has
-  // not picked that up yet. Thread-safe.
+  // with the next Flush, or with the previous one if that one's batch has
+  // not been taken from the queue yet. Thread-safe.
   void Send(raft::NodeId to, std::vector<GroupMessage> messages);
-  // Hands everything queued so far to the peers' senders, which write it as
-  // one batch per peer (split only beyond max_batch_bytes). Thread-safe.
+  // Writes everything queued so far as one batch per peer (split only beyond
+  // max_batch_bytes). To a peer still writing an earlier batch, the batch
+  // goes out when that one is written. May encode on the calling thread;
+  // never blocks on the network. Thread-safe.
   void Flush();
 
   // The port the server listens on. REQUIRES: Start() succeeded.
