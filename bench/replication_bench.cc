@@ -4,6 +4,8 @@
 // docs/benchmarks.md for results and how to read them.
 //
 // Not a test: it takes minutes and its numbers depend on the machine.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
@@ -12,12 +14,15 @@
 #include <vector>
 
 #include "bench/append_load.h"
-#include "bench/member_cluster.h"
 #include "cmd/flags.h"
+#include "cmd/log_member/member_processes.h"
 
 namespace waggle::bench {
 namespace {
 
+using cmd::LogGroupStatus;
+using cmd::LogMemberStatus;
+using cmd::MemberProcesses;
 using std::chrono::duration;
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
@@ -37,6 +42,14 @@ constexpr uint32_t kGroup = 1;
 constexpr size_t kEntryBytes = 256;
 constexpr int kFailoverConcurrency = 16;
 constexpr int kSoakConcurrency = 256;
+
+// The members' settings; fsync stays on.
+struct ClusterOptions {
+  int groups = 1;
+  int tick_ms = 50;
+  int heartbeat_ticks = 1;
+  int election_ticks = 5;
+};
 
 struct BenchOptions {
   int seconds = 10;
@@ -130,7 +143,6 @@ Result<BenchOptions> ParseOptions(int argc, char** argv) {
     o.concurrency = *list;
   }
   if (Status s = flags.CheckAllUsed(); !s.ok()) return s;
-  o.cluster.waggle_binary = WAGGLE_BINARY;
   return o;
 }
 
@@ -153,8 +165,59 @@ double Seconds(Clock::duration d) {
   return duration<double>(d).count();
 }
 
+void Check(const Status& s, const char* what) {
+  if (s.ok()) return;
+  std::fprintf(stderr, "replication_bench: %s: %s\n", what, s.ToString().c_str());
+  std::exit(1);
+}
+
+// As Check, with what the members printed.
+void Check(const Status& s, const char* what, MemberProcesses& cluster) {
+  if (s.ok()) return;
+  std::fprintf(stderr, "member output:\n%s\ndata kept in %s\n", cluster.AllOutput().c_str(),
+               cluster.KeepData().c_str());
+  Check(s, what);
+}
+
+std::unique_ptr<MemberProcesses> StartCluster(const ClusterOptions& c) {
+  cmd::MemberProcessesOptions options;
+  options.waggle_binary = WAGGLE_BINARY;
+  options.members = 3;
+  options.flags = {"--groups",          std::to_string(c.groups),
+                   "--tick-ms",         std::to_string(c.tick_ms),
+                   "--heartbeat-ticks", std::to_string(c.heartbeat_ticks),
+                   "--election-ticks",  std::to_string(c.election_ticks),
+                   "--fsync",           "on",
+                   "--verbose",         "off"};
+  Result<std::unique_ptr<MemberProcesses>> cluster = MemberProcesses::Create(std::move(options));
+  Check(cluster.status(), "preparing the cluster");
+  Check((*cluster)->StartAll(), "starting the cluster", **cluster);
+  return std::move(*cluster);
+}
+
+// User plus system CPU time of this process so far.
+microseconds OwnCpuTime() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto micros = [](const timeval& tv) {
+    return static_cast<long long>(tv.tv_sec) * 1000000LL + tv.tv_usec;
+  };
+  return microseconds(micros(usage.ru_utime) + micros(usage.ru_stime));
+}
+
+// One member's view of kGroup.
+Result<LogGroupStatus> GroupStatusOf(const MemberProcesses& cluster, NodeId id) {
+  Result<LogMemberStatus> status = cluster.client().StatusOf(id, milliseconds(500));
+  if (!status.ok()) return status.status();
+  for (const LogGroupStatus& g : status->groups) {
+    if (g.group == kGroup) return g;
+  }
+  return Status::NotFound("member " + std::to_string(id) + " has no group " +
+                          std::to_string(kGroup));
+}
+
 // CPU time of every running member, summed.
-Result<microseconds> ClusterCpu(const MemberCluster& cluster) {
+Result<microseconds> ClusterCpu(const MemberProcesses& cluster) {
   microseconds total{0};
   for (NodeId id : cluster.ids()) {
     if (!cluster.running(id)) continue;
@@ -166,20 +229,14 @@ Result<microseconds> ClusterCpu(const MemberCluster& cluster) {
 }
 
 // The highest term any running member reports for the group.
-uint64_t HighestTerm(const MemberCluster& cluster) {
+uint64_t HighestTerm(const MemberProcesses& cluster) {
   uint64_t term = 0;
   for (NodeId id : cluster.ids()) {
     if (!cluster.running(id)) continue;
-    Result<GroupView> view = cluster.View(id, kGroup, milliseconds(500));
+    Result<LogGroupStatus> view = GroupStatusOf(cluster, id);
     if (view.ok()) term = std::max(term, view->term);
   }
   return term;
-}
-
-void Check(const Status& s, const char* what) {
-  if (s.ok()) return;
-  std::fprintf(stderr, "replication_bench: %s: %s\n", what, s.ToString().c_str());
-  std::exit(1);
 }
 
 void PrintSettings(const BenchOptions& o) {
@@ -196,7 +253,7 @@ void PrintSettings(const BenchOptions& o) {
 }
 
 // Runs the load at each concurrency level in turn.
-void RunThroughput(const BenchOptions& o, MemberCluster& cluster) {
+void RunThroughput(const BenchOptions& o, MemberProcesses& cluster) {
   std::printf("== throughput and latency ==\n");
   std::printf("%6s %7s %11s %7s %8s %8s %9s %9s %9s %11s %11s %7s\n", "conc", "streams",
               "entries/s", "MB/s", "p50 ms", "p99 ms", "p99.9 ms", "entries/", "entries/",
@@ -205,15 +262,15 @@ void RunThroughput(const BenchOptions& o, MemberCluster& cluster) {
               "request", "round", "us/entry", "us/entry", "changed");
   std::fflush(stdout);
   for (int concurrency : o.concurrency) {
-    Result<NodeId> leader = cluster.WaitForLeader(kGroup, seconds(10));
-    Check(leader.status(), "waiting for a leader");
+    Result<NodeId> leader = cluster.client().FindLeader(kGroup, seconds(10));
+    Check(leader.status(), "waiting for a leader", cluster);
     const LoadOptions load_options = LoadAt(o, concurrency, StreamsFor(o, concurrency));
     AppendLoad load(load_options, cluster.client_addresses(), *leader);
     load.Start();
     std::this_thread::sleep_for(seconds(o.warmup_seconds));
 
     const uint64_t term_before = HighestTerm(cluster);
-    Result<DriverCounters> leader_before = cluster.Counters(*leader, seconds(1));
+    Result<LogMemberStatus> leader_before = cluster.client().StatusOf(*leader, seconds(1));
     Result<microseconds> server_before = ClusterCpu(cluster);
     const microseconds client_before = OwnCpuTime();
     load.BeginWindow();
@@ -221,13 +278,13 @@ void RunThroughput(const BenchOptions& o, MemberCluster& cluster) {
     WindowResult r = load.EndWindow();
     const microseconds client_after = OwnCpuTime();
     Result<microseconds> server_after = ClusterCpu(cluster);
-    Result<DriverCounters> leader_after = cluster.Counters(*leader, seconds(1));
+    Result<LogMemberStatus> leader_after = cluster.client().StatusOf(*leader, seconds(1));
     const uint64_t term_after = HighestTerm(cluster);
     load.Stop();
-    Check(server_before.status(), "reading member CPU");
-    Check(server_after.status(), "reading member CPU");
-    Check(leader_before.status(), "reading the leader's counters");
-    Check(leader_after.status(), "reading the leader's counters");
+    Check(server_before.status(), "reading member CPU", cluster);
+    Check(server_after.status(), "reading member CPU", cluster);
+    Check(leader_before.status(), "reading the leader's counters", cluster);
+    Check(leader_after.status(), "reading the leader's counters", cluster);
     // Group commit: how many entries one driver round (one fsync) carried.
     const uint64_t rounds = std::max<uint64_t>(leader_after->rounds - leader_before->rounds, 1);
     const double per_round =
@@ -254,11 +311,11 @@ void RunThroughput(const BenchOptions& o, MemberCluster& cluster) {
 
 // Full load for a long time: the failover settings must not make a busy
 // leader lose its followers.
-void RunSoak(const BenchOptions& o, MemberCluster& cluster) {
+void RunSoak(const BenchOptions& o, MemberProcesses& cluster) {
   std::printf("== soak: concurrency %d for %d s ==\n", kSoakConcurrency, o.soak_seconds);
   std::fflush(stdout);
-  Result<NodeId> leader = cluster.WaitForLeader(kGroup, seconds(10));
-  Check(leader.status(), "waiting for a leader");
+  Result<NodeId> leader = cluster.client().FindLeader(kGroup, seconds(10));
+  Check(leader.status(), "waiting for a leader", cluster);
   AppendLoad load(LoadAt(o, kSoakConcurrency, StreamsFor(o, kSoakConcurrency)),
                   cluster.client_addresses(), *leader);
   load.Start();
@@ -271,7 +328,7 @@ void RunSoak(const BenchOptions& o, MemberCluster& cluster) {
   while (Clock::now() < end) {
     std::this_thread::sleep_for(milliseconds(100));
     for (NodeId id : cluster.ids()) {
-      Result<GroupView> view = cluster.View(id, kGroup, milliseconds(500));
+      Result<LogGroupStatus> view = GroupStatusOf(cluster, id);
       if (!view.ok() || view->term < last_term) continue;
       last_term = view->term;
       if (view->role == "leader" && id != last_leader) {
@@ -293,14 +350,14 @@ void RunSoak(const BenchOptions& o, MemberCluster& cluster) {
 
 // SIGKILL of the leader under load; the time until an append succeeds
 // through the new leader.
-void RunFailover(const BenchOptions& o, MemberCluster& cluster) {
+void RunFailover(const BenchOptions& o, MemberProcesses& cluster) {
   std::printf("== failover: SIGKILL of the leader at concurrency %d, %d rounds ==\n",
               kFailoverConcurrency, o.failover_rounds);
   std::fflush(stdout);
   std::vector<double> samples_ms;
   for (int round = 1; round <= o.failover_rounds; ++round) {
-    Result<NodeId> leader = cluster.WaitForLeader(kGroup, seconds(10));
-    Check(leader.status(), "waiting for a leader");
+    Result<NodeId> leader = cluster.client().FindLeader(kGroup, seconds(10));
+    Check(leader.status(), "waiting for a leader", cluster);
     AppendLoad load(LoadAt(o, kFailoverConcurrency, 1), cluster.client_addresses(), *leader);
     load.Start();
     std::this_thread::sleep_for(seconds(1));
@@ -319,11 +376,13 @@ void RunFailover(const BenchOptions& o, MemberCluster& cluster) {
     const double ms = duration<double, std::milli>(*recovered - killed_at).count();
     samples_ms.push_back(ms);
 
-    Check(cluster.StartMember(*leader), "restarting the killed member");
-    Result<NodeId> next = cluster.WaitForLeader(kGroup, seconds(10));
-    Check(next.status(), "waiting for a leader after the restart");
-    Check(cluster.WaitCaughtUp(*leader, *next, kGroup, seconds(60)),
-          "waiting for the restarted member to catch up");
+    Check(cluster.Start(*leader), "restarting the killed member", cluster);
+    Result<NodeId> next = cluster.client().FindLeader(kGroup, seconds(10));
+    Check(next.status(), "waiting for a leader after the restart", cluster);
+    Result<LogGroupStatus> target = GroupStatusOf(cluster, *next);
+    Check(target.status(), "reading the new leader's commit index", cluster);
+    Check(cluster.WaitForCommit(kGroup, target->commit, seconds(60)),
+          "waiting for the restarted member to catch up", cluster);
     std::printf(
         "round %d: killed leader %llu (%llu entries acknowledged before), "
         "appends succeed again after %.1f ms\n",
@@ -344,23 +403,25 @@ void RunIdle(const BenchOptions& o) {
   options.groups = o.idle_groups;
   std::printf("== idle: %d groups per member, no load, %d s ==\n", options.groups, o.idle_seconds);
   std::fflush(stdout);
-  MemberCluster cluster(options);
-  Check(cluster.Start(), "starting the idle cluster");
-  Check(cluster.WaitForAllLeaders(seconds(60)), "waiting for every group's leader");
+  std::unique_ptr<MemberProcesses> cluster = StartCluster(options);
+  for (int g = 1; g <= options.groups; ++g) {
+    Check(cluster->client().FindLeader(g, seconds(60)).status(), "waiting for every group's leader",
+          *cluster);
+  }
   // Let elections and the first no-op entries settle.
   std::this_thread::sleep_for(seconds(2));
   std::map<NodeId, microseconds> before;
-  for (NodeId id : cluster.ids()) {
-    Result<microseconds> cpu = cluster.CpuTime(id);
-    Check(cpu.status(), "reading member CPU");
+  for (NodeId id : cluster->ids()) {
+    Result<microseconds> cpu = cluster->CpuTime(id);
+    Check(cpu.status(), "reading member CPU", *cluster);
     before[id] = *cpu;
   }
   const Clock::time_point start = Clock::now();
   std::this_thread::sleep_for(seconds(o.idle_seconds));
   const double wall_us = duration<double, std::micro>(Clock::now() - start).count();
-  for (NodeId id : cluster.ids()) {
-    Result<microseconds> cpu = cluster.CpuTime(id);
-    Check(cpu.status(), "reading member CPU");
+  for (NodeId id : cluster->ids()) {
+    Result<microseconds> cpu = cluster->CpuTime(id);
+    Check(cpu.status(), "reading member CPU", *cluster);
     std::printf("member %llu: %.2f%% of one core\n", static_cast<unsigned long long>(id),
                 100.0 * (*cpu - before[id]).count() / wall_us);
   }
@@ -377,11 +438,10 @@ int Main(int argc, char** argv) {
   const BenchOptions& o = *options;
   PrintSettings(o);
   {
-    MemberCluster cluster(o.cluster);
-    Check(cluster.Start(), "starting the cluster");
-    RunThroughput(o, cluster);
-    if (o.soak_seconds > 0) RunSoak(o, cluster);
-    if (!o.skip_failover) RunFailover(o, cluster);
+    std::unique_ptr<MemberProcesses> cluster = StartCluster(o.cluster);
+    RunThroughput(o, *cluster);
+    if (o.soak_seconds > 0) RunSoak(o, *cluster);
+    if (!o.skip_failover) RunFailover(o, *cluster);
   }
   if (!o.skip_idle) RunIdle(o);
   return 0;

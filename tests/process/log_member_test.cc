@@ -14,13 +14,14 @@
 #include <thread>
 
 #include "cmd/log_member/log_client.h"
-#include "tests/process/member_processes.h"
+#include "cmd/log_member/member_processes.h"
 
 namespace waggle::process_test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using cmd::LogClient;
+using cmd::MemberProcesses;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -94,10 +95,14 @@ milliseconds WaitForAcks(const Appender& appender, size_t count, milliseconds ti
 
 class LogMemberProcessTest : public ::testing::Test {
  protected:
-  void StartCluster() {
-    cluster_ = std::make_unique<MemberProcesses>(3, kFastFlags);
-    cluster_->StartAll();
-    client_ = std::make_unique<LogClient>(cluster_->client_addresses());
+  void SetUp() override {
+    Result<std::unique_ptr<MemberProcesses>> cluster =
+        MemberProcesses::Create({WAGGLE_BINARY, 3, kFastFlags});
+    ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+    cluster_ = std::move(*cluster);
+    client_ = &cluster_->client();
+    Status started = cluster_->StartAll();
+    ASSERT_TRUE(started.ok()) << started.ToString();
   }
 
   void TearDown() override {
@@ -106,25 +111,7 @@ class LogMemberProcessTest : public ::testing::Test {
       std::fprintf(stderr, "member output:\n%s\ndata kept in %s\n", cluster_->AllOutput().c_str(),
                    cluster_->KeepData().c_str());
     }
-    client_.reset();
     cluster_.reset();  // kills every member
-  }
-
-  // Waits until every running member reports a commit index of at least
-  // `index` for kGroup.
-  bool WaitForCommit(raft::Index index, milliseconds timeout) {
-    const Clock::time_point deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      bool all = true;
-      for (raft::NodeId id : cluster_->ids()) {
-        if (!cluster_->running(id)) continue;
-        Result<cmd::LogMemberStatus> status = client_->StatusOf(id, milliseconds(500));
-        all = all && status.ok() && !status->groups.empty() && status->groups[0].commit >= index;
-      }
-      if (all) return true;
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    return false;
   }
 
   // The committed log of every member; the test fails if any cannot be read.
@@ -151,7 +138,8 @@ class LogMemberProcessTest : public ::testing::Test {
     for (const auto& [data, index] : appender.acked()) {
       highest_acked = std::max(highest_acked, index);
     }
-    ASSERT_TRUE(WaitForCommit(highest_acked, seconds(10))) << "a member did not catch up";
+    Status committed = cluster_->WaitForCommit(kGroup, highest_acked, seconds(10));
+    ASSERT_TRUE(committed.ok()) << committed.ToString();
 
     std::map<raft::NodeId, std::vector<raft::Entry>> logs = ReadAllLogs();
     ASSERT_EQ(logs.size(), 3u);
@@ -176,11 +164,10 @@ class LogMemberProcessTest : public ::testing::Test {
   }
 
   std::unique_ptr<MemberProcesses> cluster_;
-  std::unique_ptr<LogClient> client_;
+  LogClient* client_ = nullptr;  // the cluster's
 };
 
 TEST_F(LogMemberProcessTest, ThreeMembersElectOneLeaderAndReplicateIdenticalLogs) {
-  StartCluster();
   Result<raft::NodeId> leader = client_->FindLeader(kGroup, seconds(10));
   ASSERT_TRUE(leader.ok()) << leader.status().ToString();
 
@@ -196,7 +183,8 @@ TEST_F(LogMemberProcessTest, ThreeMembersElectOneLeaderAndReplicateIdenticalLogs
   }
   // Nothing disturbed the cluster, so the leader never changed.
   EXPECT_EQ(client_->LeaderGuess(kGroup), *leader);
-  ASSERT_TRUE(WaitForCommit(acked.back(), seconds(10)));
+  Status committed = cluster_->WaitForCommit(kGroup, acked.back(), seconds(10));
+  ASSERT_TRUE(committed.ok()) << committed.ToString();
 
   std::map<raft::NodeId, std::vector<raft::Entry>> logs = ReadAllLogs();
   ASSERT_EQ(logs.size(), 3u);
@@ -224,11 +212,10 @@ TEST_F(LogMemberProcessTest, ThreeMembersElectOneLeaderAndReplicateIdenticalLogs
 }
 
 TEST_F(LogMemberProcessTest, KilledLeaderIsReplacedAndRestartedMemberCatchesUp) {
-  StartCluster();
   Result<raft::NodeId> first_leader = client_->FindLeader(kGroup, seconds(10));
   ASSERT_TRUE(first_leader.ok()) << first_leader.status().ToString();
 
-  Appender appender(client_.get(), 4);
+  Appender appender(client_, 4);
   ASSERT_LT(WaitForAcks(appender, 200, seconds(20)), seconds(20));
 
   cluster_->Kill(*first_leader);
@@ -258,11 +245,10 @@ TEST_F(LogMemberProcessTest, KilledLeaderIsReplacedAndRestartedMemberCatchesUp) 
 // open, so they must give up on it by themselves; the others elect a new
 // leader, and the old one rejoins as a follower when it resumes.
 TEST_F(LogMemberProcessTest, HungLeaderIsReplacedAndRejoinsWhenResumed) {
-  StartCluster();
   Result<raft::NodeId> first_leader = client_->FindLeader(kGroup, seconds(10));
   ASSERT_TRUE(first_leader.ok()) << first_leader.status().ToString();
 
-  Appender appender(client_.get(), 4);
+  Appender appender(client_, 4);
   ASSERT_LT(WaitForAcks(appender, 200, seconds(20)), seconds(20));
 
   cluster_->Pause(*first_leader);
@@ -285,9 +271,12 @@ TEST_F(LogMemberProcessTest, HungLeaderIsReplacedAndRejoinsWhenResumed) {
 }
 
 TEST(LogMemberFlagsTest, BadFlagsExitWithCodeTwoAndNameTheFlag) {
-  TempDir dir;
-  const std::string members = "1=127.0.0.1:" + std::to_string(FreePort());
-  const std::string data = dir.path() + "/data";
+  Result<std::unique_ptr<cmd::TempDir>> dir = cmd::TempDir::Create("waggle-flags");
+  ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+  Result<std::vector<int>> port = cmd::FreePorts(1);
+  ASSERT_TRUE(port.ok()) << port.status().ToString();
+  const std::string members = "1=127.0.0.1:" + std::to_string(port->front());
+  const std::string data = (*dir)->path() + "/data";
   struct Case {
     std::vector<std::string> args;
     std::string named;
@@ -306,10 +295,12 @@ TEST(LogMemberFlagsTest, BadFlagsExitWithCodeTwoAndNameTheFlag) {
   for (const Case& c : cases) {
     std::string command;
     for (const std::string& a : c.args) command += " " + a;
-    ExitResult result = RunWaggle(c.args, dir.path(), seconds(10));
-    EXPECT_EQ(result.exit_code, 2) << "waggle" << command << "\nstderr: " << result.err;
-    EXPECT_NE(result.err.find(c.named), std::string::npos)
-        << "waggle" << command << "\nstderr: " << result.err;
+    Result<cmd::ExitResult> result =
+        cmd::RunWaggle(WAGGLE_BINARY, c.args, (*dir)->path(), seconds(10));
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    EXPECT_EQ(result->exit_code, 2) << "waggle" << command << "\nstderr: " << result->err;
+    EXPECT_NE(result->err.find(c.named), std::string::npos)
+        << "waggle" << command << "\nstderr: " << result->err;
   }
 }
 
