@@ -4,7 +4,6 @@
 #include <signal.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <mutex>
@@ -56,73 +55,119 @@ class ConsoleListener final : public replication::GroupListener {
   std::map<GroupId, uint64_t> committed_;  // driver thread only
 };
 
-class LogServiceImpl final : public waggle::log::LogService::Service {
+// One Append stream, served without a thread of its own: each request read
+// is proposed at once and the next read started, so proposals pipeline; the
+// driver thread answers each when its entries commit (or fail), and the
+// answers are written one at a time, in the order they came.
+class AppendReactor final
+    : public grpc::ServerBidiReactor<waggle::log::AppendRequest, waggle::log::AppendResponse> {
+ public:
+  explicit AppendReactor(replication::MultiRaft* driver)
+      : driver_(driver), state_(std::make_shared<State>(this)) {
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client closed its side, or the call broke
+      std::lock_guard lock(state_->mu);
+      state_->reading_done = true;
+      state_->WriteNextOrFinish();
+      return;
+    }
+    // The entries move out of the request, which the next read refills.
+    std::vector<std::string> entries;
+    entries.reserve(request_.entries_size());
+    for (std::string& entry : *request_.mutable_entries()) entries.push_back(std::move(entry));
+    {
+      std::lock_guard lock(state_->mu);
+      state_->outstanding++;
+    }
+    driver_->Propose(request_.group(), std::move(entries),
+                     [state = state_, id = request_.id()](const Status& status, raft::Index first) {
+                       waggle::log::AppendResponse response;
+                       response.set_id(id);
+                       response.set_ok(status.ok());
+                       response.set_first_index(first);
+                       response.set_leader_hint(status.leader_hint());
+                       if (!status.ok()) response.set_error(status.ToString());
+                       std::lock_guard lock(state->mu);
+                       state->outstanding--;
+                       if (!state->broken) state->queue.push_back(std::move(response));
+                       state->WriteNextOrFinish();
+                     });
+    StartRead(&request_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(state_->mu);
+    state_->queue.pop_front();
+    state_->writing = false;
+    state_->broken = state_->broken || !ok;
+    state_->WriteNextOrFinish();
+  }
+
+  void OnCancel() override {
+    std::lock_guard lock(state_->mu);
+    state_->broken = true;
+    state_->WriteNextOrFinish();
+  }
+
+  // gRPC calls this once after Finish, when no read or write is pending; the
+  // driver's callbacks no longer touch the reactor by then (state->finished).
+  void OnDone() override { delete this; }
+
+ private:
+  // Shared with the driver's callbacks, which may run after the reactor is gone.
+  struct State {
+    explicit State(AppendReactor* r) : reactor(r) {}
+
+    // Starts the next write, or finishes the call once nothing is left to
+    // write: at once when it broke, else when the client closed its side and
+    // every proposal was answered. REQUIRES: mu held.
+    void WriteNextOrFinish() {
+      if (finished || writing) return;
+      if (broken) {
+        Finish(grpc::Status::CANCELLED);
+      } else if (!queue.empty()) {
+        writing = true;
+        reactor->StartWrite(&queue.front());  // deque elements stay put on push_back
+      } else if (reading_done && outstanding == 0) {
+        Finish(grpc::Status::OK);
+      }
+    }
+
+    void Finish(const grpc::Status& status) {
+      finished = true;
+      queue.clear();
+      reactor->Finish(status);
+    }
+
+    std::mutex mu;
+    AppendReactor* const reactor;                   // REQUIRES: !finished to use
+    std::deque<waggle::log::AppendResponse> queue;  // front() is being written when writing
+    uint64_t outstanding = 0;                       // proposals not answered yet
+    bool writing = false;
+    bool reading_done = false;
+    bool broken = false;  // cancelled or a write failed: answers are dropped
+    bool finished = false;
+  };
+
+  replication::MultiRaft* const driver_;
+  const std::shared_ptr<State> state_;
+  waggle::log::AppendRequest request_;  // filled by the pending read
+};
+
+// Append uses the callback API (no thread per stream); the unary methods stay
+// synchronous.
+class LogServiceImpl final
+    : public waggle::log::LogService::WithCallbackMethod_Append<waggle::log::LogService::Service> {
  public:
   LogServiceImpl(raft::NodeId self, replication::MultiRaft* driver)
       : self_(self), driver_(driver) {}
 
-  grpc::Status Append(grpc::ServerContext*,
-                      grpc::ServerReaderWriter<waggle::log::AppendResponse,
-                                               waggle::log::AppendRequest>* stream) override {
-    // Responses are produced on the driver thread and written here by a
-    // writer thread, so that a slow client never blocks the driver.
-    struct Outbox {
-      std::mutex mu;
-      std::condition_variable cv;
-      std::deque<waggle::log::AppendResponse> queue;
-      uint64_t outstanding = 0;
-      bool reading_done = false;
-    };
-    auto box = std::make_shared<Outbox>();
-    std::thread writer([box, stream] {
-      bool healthy = true;
-      std::unique_lock lock(box->mu);
-      while (true) {
-        box->cv.wait(lock, [&] {
-          return !box->queue.empty() || (box->reading_done && box->outstanding == 0);
-        });
-        if (box->queue.empty()) return;
-        std::deque<waggle::log::AppendResponse> batch;
-        batch.swap(box->queue);
-        lock.unlock();
-        for (auto& response : batch) {
-          if (healthy) healthy = stream->Write(response);
-        }
-        lock.lock();
-      }
-    });
-
-    waggle::log::AppendRequest request;
-    while (stream->Read(&request)) {
-      std::vector<std::string> entries(request.entries().begin(), request.entries().end());
-      {
-        std::lock_guard lock(box->mu);
-        box->outstanding++;
-      }
-      const uint64_t id = request.id();
-      driver_->Propose(request.group(), std::move(entries),
-                       [box, id](const waggle::Status& status, raft::Index first) {
-                         waggle::log::AppendResponse response;
-                         response.set_id(id);
-                         response.set_ok(status.ok());
-                         response.set_first_index(first);
-                         response.set_leader_hint(status.leader_hint());
-                         if (!status.ok()) response.set_error(status.ToString());
-                         {
-                           std::lock_guard lock(box->mu);
-                           box->queue.push_back(std::move(response));
-                           box->outstanding--;
-                         }
-                         box->cv.notify_one();
-                       });
-    }
-    {
-      std::lock_guard lock(box->mu);
-      box->reading_done = true;
-    }
-    box->cv.notify_one();
-    writer.join();
-    return grpc::Status::OK;
+  grpc::ServerBidiReactor<waggle::log::AppendRequest, waggle::log::AppendResponse>* Append(
+      grpc::CallbackServerContext*) override {
+    return new AppendReactor(driver_);
   }
 
   grpc::Status Status(grpc::ServerContext*, const waggle::log::StatusRequest*,
