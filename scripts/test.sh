@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, then builds and runs every test:
 #   1. release build: all tests (unit, simulation, real processes on 127.0.0.1);
-#   2. ASan + UBSan build: unit and simulation tests;
+#   2. ASan + UBSan build: unit, concurrent and simulation tests;
 #   3. TSan build: the tests of code with threads (label concurrent).
 # Exits non-zero if anything fails.
 set -euo pipefail
@@ -14,10 +14,10 @@ echo "== release build: all tests"
 scripts/build.sh release
 ctest --test-dir build/release --output-on-failure -j"$jobs"
 
-echo "== ASan + UBSan build: unit and simulation tests"
+echo "== ASan + UBSan build: unit, concurrent and simulation tests"
 scripts/build.sh asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build/asan -L 'unit|sim' --output-on-failure -j"$jobs"
+  ctest --test-dir build/asan -L 'unit|concurrent|sim' --output-on-failure -j"$jobs"
 
 echo "== TSan build: concurrent tests"
 scripts/build.sh tsan --target concurrent_tests
