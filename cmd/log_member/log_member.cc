@@ -80,6 +80,7 @@ class AppendReactor final
     for (std::string& entry : *request_.mutable_entries()) entries.push_back(std::move(entry));
     {
       std::lock_guard lock(state_->mu);
+      if (state_->finished) return;  // cancelled meanwhile: no read may start again
       state_->outstanding++;
     }
     driver_->Propose(request_.group(), std::move(entries),
@@ -95,7 +96,8 @@ class AppendReactor final
                        if (!state->broken) state->queue.push_back(std::move(response));
                        state->WriteNextOrFinish();
                      });
-    StartRead(&request_);
+    std::lock_guard lock(state_->mu);
+    if (!state_->finished) StartRead(&request_);
   }
 
   void OnWriteDone(bool ok) override {
