@@ -198,6 +198,7 @@ class Receiver final
       NodeId from = raft::kNoNode;
       Status status = Status::Corruption("not a wire::Frame");
       if (ParseFrame(bytes, &batch)) {
+        batch = Aligned(batch);
         status = DecodeBatch(batch.data(), batch.size(), &from, &messages_);
       } else {
         batch = bytes;
@@ -217,14 +218,30 @@ class Receiver final
     }
 
     // The frame's bytes in one piece: gRPC's own slice when it has just one,
-    // else a copy.
+    // else a copy in flat_.
     std::span<const uint8_t> Contiguous() {
       if (frame_.TrySingleSlice(&slice_).ok()) return {slice_.begin(), slice_.size()};
       (void)frame_.Dump(&slices_);
-      flat_.clear();
-      for (const grpc::Slice& slice : slices_)
-        flat_.insert(flat_.end(), slice.begin(), slice.end());
-      return flat_;
+      size_t size = 0;
+      for (const grpc::Slice& slice : slices_) size += slice.size();
+      flat_.resize(size / sizeof(uint64_t) + 1);
+      auto* out = reinterpret_cast<uint8_t*>(flat_.data());
+      for (const grpc::Slice& slice : slices_) {
+        std::memcpy(out, slice.begin(), slice.size());
+        out += slice.size();
+      }
+      return {reinterpret_cast<const uint8_t*>(flat_.data()), size};
+    }
+
+    // `batch` at an address aligned for FlatBuffers, moved to the start of
+    // flat_ if need be; DecodeBatch would otherwise copy it to fresh memory.
+    std::span<const uint8_t> Aligned(std::span<const uint8_t> batch) {
+      if (reinterpret_cast<uintptr_t>(batch.data()) % alignof(uint64_t) == 0) return batch;
+      // When batch lies in flat_ already this shrinks it, which never
+      // reallocates; memmove copes with the overlap.
+      flat_.resize(batch.size() / sizeof(uint64_t) + 1);
+      std::memmove(flat_.data(), batch.data(), batch.size());
+      return {reinterpret_cast<const uint8_t*>(flat_.data()), batch.size()};
     }
 
     // Lets go of the frame's memory. REQUIRES: nothing points into it anymore.
@@ -232,7 +249,7 @@ class Receiver final
       slice_ = grpc::Slice();
       slices_.clear();
       frame_.Clear();
-      if (flat_.capacity() > kMaxRetainedBufferBytes) flat_ = {};
+      if (flat_.capacity() * sizeof(uint64_t) > kMaxRetainedBufferBytes) flat_ = {};
     }
 
     const Receiver* const receiver_;
@@ -240,7 +257,7 @@ class Receiver final
     grpc::ByteBuffer frame_;
     grpc::Slice slice_;
     std::vector<grpc::Slice> slices_;
-    std::vector<uint8_t> flat_;
+    std::vector<uint64_t> flat_;  // uint64_t for its alignment
     std::vector<GroupMessage> messages_;
   };
 

@@ -1,6 +1,7 @@
 #include "replication/transport/transport.h"
 
 #include <arpa/inet.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -213,6 +214,113 @@ TEST(TransportTest, MalformedFrameIsCountedAndStreamKeepsWorking) {
   EXPECT_TRUE(writer->Finish().ok());
 }
 
+// A raw client: writes arbitrary bytes as messages of the transport's stream.
+class RawStream {
+ public:
+  explicit RawStream(int port)
+      : stub_(grpc::CreateChannel(Loopback(port), grpc::InsecureChannelCredentials())),
+        call_(stub_.PrepareCall(&context_, "/waggle.transport.wire.RaftTransport/Stream", &cq_)) {
+    call_->StartCall(nullptr);
+    EXPECT_TRUE(Next());
+  }
+  ~RawStream() {
+    call_->WritesDone(nullptr);
+    EXPECT_TRUE(Next());
+    grpc::ByteBuffer ack;  // read before Finish, which waits for every message
+    call_->Read(&ack, nullptr);
+    EXPECT_TRUE(Next());
+    grpc::Status status;
+    call_->Finish(&status, nullptr);
+    EXPECT_TRUE(Next());
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  }
+
+  bool Write(const std::string& bytes) {
+    grpc::Slice slice(bytes);
+    call_->Write(grpc::ByteBuffer(&slice, 1), nullptr);
+    return Next();
+  }
+
+ private:
+  bool Next() {
+    void* tag = nullptr;
+    bool ok = false;
+    return cq_.Next(&tag, &ok) && ok;
+  }
+
+  grpc::GenericStub stub_;
+  grpc::ClientContext context_;
+  grpc::CompletionQueue cq_;
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call_;
+};
+
+TEST(TransportTest, ParsesFrameEnvelopeLikeProtobuf) {
+  Inbox inbox;
+  Transport server(2, "127.0.0.1:0", {}, FastOptions(), inbox.handler());
+  ASSERT_TRUE(server.Start().ok());
+
+  BatchEncoder encoder;
+  std::vector<GroupMessage> valid = {Append(3, 1, 2, 0)};
+  std::span<const uint8_t> bytes = encoder.Encode(1, valid);
+  wire::Frame frame;
+  frame.set_batch(bytes.data(), bytes.size());
+  std::string serialized = frame.SerializeAsString();
+  {
+    RawStream stream(server.listening_port());
+    // Not a protobuf message at all: a truncated length-delimited field.
+    ASSERT_TRUE(stream.Write("\x0a\x7f\x01"));
+    // An unknown field (number 2, varint 1) before the batch is skipped.
+    ASSERT_TRUE(stream.Write(std::string("\x10\x01", 2) + serialized));
+    ASSERT_TRUE(WaitFor([&] { return inbox.size() >= 1; }));
+    EXPECT_EQ(server.stats().malformed_batches, 1u);
+    EXPECT_EQ(server.stats().batches_received, 1u);
+    EXPECT_EQ(server.stats().bytes_received, 3u + bytes.size());
+    EXPECT_EQ(inbox.received()[0].second, valid[0]);
+  }
+  server.Stop();
+}
+
+// A server built from the generated protobuf service: what it parses is what
+// any protobuf peer of raft_transport.proto would see.
+class ProtobufReceiver final : public wire::RaftTransport::Service {
+ public:
+  grpc::Status Stream(grpc::ServerContext* /*context*/, grpc::ServerReader<wire::Frame>* reader,
+                      wire::Ack* /*ack*/) override {
+    wire::Frame frame;
+    while (reader->Read(&frame)) {
+      NodeId from = raft::kNoNode;
+      std::vector<GroupMessage> messages;
+      Status status = DecodeBatch(reinterpret_cast<const uint8_t*>(frame.batch().data()),
+                                  frame.batch().size(), &from, &messages);
+      EXPECT_TRUE(status.ok()) << status.message();
+      inbox_.handler()(from, std::move(messages));
+    }
+    return grpc::Status::OK;
+  }
+  const Inbox& inbox() const { return inbox_; }
+
+ private:
+  Inbox inbox_;
+};
+
+TEST(TransportTest, SentFramesAreProtobufFrames) {
+  ProtobufReceiver receiver;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&receiver);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+
+  Transport a(1, Loopback(UnusedPort()), {{2, Loopback(port)}}, FastOptions(), DropAll());
+  ASSERT_TRUE(a.Start().ok());
+  SendRounds(a, 1, 2, 20, 10);
+  ASSERT_TRUE(WaitFor([&] { return receiver.inbox().size() >= 200; }));
+  ExpectInOrder(receiver.inbox(), 1, 2, 200);
+  a.Stop();
+  server->Shutdown(std::chrono::system_clock::now());
+}
+
 TEST(TransportTest, ReachesLatePeerAfterBackoff) {
   int port_b = UnusedPort();
   std::atomic<int> unreachable_reports{0};
@@ -236,6 +344,21 @@ TEST(TransportTest, ReachesLatePeerAfterBackoff) {
   ASSERT_TRUE(WaitFor([&] { return inbox_b.size() >= 5; }));
   ExpectInOrder(inbox_b, 1, 2, 5);
   EXPECT_EQ(a.stats().connects, 1u);
+}
+
+TEST(TransportTest, FlushBeforeStartGoesOutOnStart) {
+  Inbox inbox_b;
+  Transport b(2, "127.0.0.1:0", {}, FastOptions(), inbox_b.handler());
+  ASSERT_TRUE(b.Start().ok());
+  Transport a(1, Loopback(UnusedPort()), {{2, Loopback(b.listening_port())}}, FastOptions(),
+              DropAll());
+  SendRounds(a, 1, 2, 2, 5);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(inbox_b.size(), 0u);
+
+  ASSERT_TRUE(a.Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return inbox_b.size() >= 10; }));
+  ExpectInOrder(inbox_b, 1, 2, 10);
 }
 
 TEST(TransportTest, QueueForUnreachablePeerIsBounded) {
