@@ -116,6 +116,8 @@ void Raft::heard_from_leader(NodeId leader) {
   election_elapsed_ = 0;
   lead_ = leader;
   target_priority_ = max_priority_;
+  // A shortened timeout (report_unreachable) lasts only until a leader is heard.
+  if (randomized_election_timeout_ < config_.election_ticks) reset_randomized_election_timeout();
 }
 
 Status Raft::step(const Message& m) {
@@ -267,9 +269,24 @@ Result<Index> Raft::propose(std::vector<std::string> data) {
 }
 
 void Raft::report_unreachable(NodeId to) {
-  if (role_ != Role::kLeader || !is_member(to) || to == id_) return;
-  Progress& pr = progress_.at(to);
-  if (pr.state == Progress::State::kReplicate) pr.become_probe();
+  if (!is_member(to) || to == id_) return;
+  if (role_ == Role::kLeader) {
+    Progress& pr = progress_.at(to);
+    if (pr.state == Progress::State::kReplicate) pr.become_probe();
+    return;
+  }
+  if (role_ == Role::kFollower && to == lead_) {
+    // The transport lost the leader, typically because its process died.
+    // Waiting out a whole election timeout would only add to the outage:
+    // forget the leader's lease, so that this member also grants other
+    // members' pre-votes, and campaign after a short random delay. Safety is
+    // untouched, and pre-vote keeps a leader in place that the others can
+    // still reach; the next heartbeat restores the usual timeout.
+    lead_ = kNoNode;
+    election_elapsed_ = 0;
+    randomized_election_timeout_ =
+        1 + static_cast<int>(next_random() % static_cast<uint64_t>(config_.election_ticks));
+  }
 }
 
 }  // namespace waggle::raft

@@ -69,7 +69,9 @@ class RawNode {
   // kTimeoutNow. Gives up after an election timeout.
   Status transfer_leadership(NodeId target);
 
-  // The transport could not reach `to`: the leader falls back to probing.
+  // The transport could not reach `to`. A leader falls back to probing it;
+  // a follower whose leader it is stops honouring that leader's lease and
+  // campaigns after a short random delay instead of a full election timeout.
   void report_unreachable(NodeId to);
 
   bool has_ready() const;

@@ -228,6 +228,43 @@ TEST(CheckQuorumTest, LeaderCutOffFromQuorumStepsDownAfterElectionTimeout) {
   EXPECT_EQ(net.node(leader).status().leader, kNoNode);
 }
 
+TEST(UnreachableLeaderTest, FollowersThatLoseTheLeaderElectANewOneWithinOneElectionTimeout) {
+  TestNetwork net(3);
+  const NodeId leader = net.tick_until_leader();
+  ASSERT_NE(leader, kNoNode);
+  const Term term = net.node(leader).status().term;
+  net.isolate(leader);
+  std::vector<NodeId> followers;
+  for (NodeId id : net.ids()) {
+    if (id != leader) followers.push_back(id);
+  }
+  for (NodeId id : followers) net.node(id).report_unreachable(leader);
+  // Without the report each follower waits at least election_ticks (10) and
+  // honours the lease until then; with it, a leader emerges sooner.
+  NodeId next = kNoNode;
+  for (int tick = 0; tick < 9 && next == kNoNode; ++tick) {
+    for (NodeId id : followers) net.tick(id);
+    for (NodeId id : followers) {
+      if (net.node(id).status().role == Role::kLeader) next = id;
+    }
+  }
+  ASSERT_NE(next, kNoNode) << "no new leader within one election timeout";
+  EXPECT_GT(net.node(next).status().term, term);
+}
+
+TEST(UnreachableLeaderTest, AReportWhileTheLeaderIsAliveDoesNotUnseatIt) {
+  TestNetwork net(3);
+  const NodeId leader = net.tick_until_leader();
+  ASSERT_NE(leader, kNoNode);
+  const Term term = net.node(leader).status().term;
+  const NodeId follower = leader == 1 ? 2 : 1;
+  net.node(follower).report_unreachable(leader);
+  net.tick_all(50);
+  EXPECT_EQ(net.leader(), leader);
+  EXPECT_EQ(net.node(leader).status().term, term) << "pre-vote kept the live leader's term";
+  EXPECT_EQ(net.node(follower).status().leader, leader);
+}
+
 TEST(CheckQuorumTest, FollowerInsideLeaseIgnoresVoteRequestsUnlessForced) {
   TestNetwork net(3);
   net.node(1).campaign();
