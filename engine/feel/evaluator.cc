@@ -11,7 +11,7 @@ namespace {
 
 // Work one evaluation may do, in node visits plus list elements and string
 // bytes built: bounds time and memory for inputs like nested for loops.
-constexpr int64_t kEvaluationBudget = 20'000'000;
+constexpr int64_t kEvaluationBudget = 1'000'000;
 // Longest list a range or iteration may produce.
 constexpr double kMaxListLength = 1'000'000;
 // Temporal arithmetic stays within about +-100,000 years of 1970.
@@ -564,13 +564,17 @@ class Evaluator {
 
   // The items a for/some/every variable takes: a list's elements, or the
   // integers of a range with number ends (for i in 1..3, also counting down).
+  // kNotFound for anything else, which makes the whole expression null.
   Result<List> Items(const Value& collection) {
     if (const List* list = collection.AsList()) return *list;
+    const Status not_iterable = Status::NotFound("not a list");
     const Range* range = collection.Get<Range>();
-    if (!range || !range->low || !range->high) return List();
+    if (!range || !range->low || !range->high) return not_iterable;
     auto low = range->low->Get<double>();
     auto high = range->high->Get<double>();
-    if (!low || !high || std::floor(*low) != *low || std::floor(*high) != *high) return List();
+    if (!low || !high || std::floor(*low) != *low || std::floor(*high) != *high) {
+      return not_iterable;
+    }
     if (std::fabs(*high - *low) >= kMaxListLength) {
       return Status::InvalidArgument(
           "range longer than " + std::to_string(static_cast<int64_t>(kMaxListLength)) + " items");
@@ -589,7 +593,7 @@ class Evaluator {
     Status status = Nest(node, 0, scope, [&](const Value& value) {
       if (node.kind == NodeKind::kFor) {
         results.push_back(value);
-        return true;
+        return Charge(1).ok();
       }
       const bool holds = AsLogical(value) == true;
       any = any || holds;
@@ -597,6 +601,7 @@ class Evaluator {
       // some stops at the first true, every at the first non-true.
       return node.kind == NodeKind::kSome ? !holds : holds;
     });
+    if (status.code() == Status::Code::kNotFound) return Value();
     if (!status.ok()) return status;
     if (node.kind == NodeKind::kFor) return Value::Of(std::move(results));
     return Value(node.kind == NodeKind::kSome ? any : all);

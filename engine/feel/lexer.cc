@@ -1,5 +1,7 @@
 #include "engine/feel/lexer.h"
 
+#include <optional>
+
 namespace waggle::feel {
 namespace {
 
@@ -30,11 +32,45 @@ void AppendUtf8(std::string& out, uint32_t code_point) {
   } else if (code_point < 0x800) {
     out.push_back(static_cast<char>(0xC0 | (code_point >> 6)));
     out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  } else {
+  } else if (code_point < 0x10000) {
     out.push_back(static_cast<char>(0xE0 | (code_point >> 12)));
     out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
     out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (code_point >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
   }
+}
+
+// The length of the well-formed UTF-8 sequence at text[i], or 0.
+size_t Utf8SequenceLength(std::string_view text, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  if (lead < 0x80) return 1;
+  size_t length;
+  uint32_t code_point;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2, code_point = lead & 0x1F;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3, code_point = lead & 0x0F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4, code_point = lead & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  for (size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    code_point = (code_point << 6) | (byte(i + k) & 0x3F);
+  }
+  const uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (code_point < smallest[length] || code_point > 0x10FFFF ||
+      (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+    return 0;
+  }
+  return length;
 }
 
 class Lexer {
@@ -42,6 +78,12 @@ class Lexer {
   explicit Lexer(std::string_view text) : text_(text) {}
 
   Result<std::vector<Token>> Run() {
+    // Strings in the text become JSON strings, which must be valid UTF-8.
+    for (size_t i = 0; i < text_.size();) {
+      const size_t length = Utf8SequenceLength(text_, i);
+      if (length == 0) return Error("invalid UTF-8", i);
+      i += length;
+    }
     std::vector<Token> tokens;
     while (true) {
       Status skipped = SkipSpaceAndComments();
@@ -119,6 +161,33 @@ class Lexer {
     return Error("unexpected character '" + std::string(1, c) + "'", start);
   }
 
+  // After "\\u": four hex digits, or a surrogate pair of two escapes.
+  Result<uint32_t> UnicodeEscape() {
+    const size_t start = pos_ - 2;
+    auto four_hex_digits = [this]() -> std::optional<uint32_t> {
+      uint32_t unit = 0;
+      for (int i = 0; i < 4; ++i) {
+        const int digit = HexDigit(At(pos_));
+        if (digit < 0) return std::nullopt;
+        unit = unit * 16 + static_cast<uint32_t>(digit);
+        ++pos_;
+      }
+      return unit;
+    };
+    auto unit = four_hex_digits();
+    if (!unit) return Error("bad \\u escape", start);
+    if (*unit < 0xD800 || *unit > 0xDFFF) return *unit;
+    if (*unit > 0xDBFF || At(pos_) != '\\' || At(pos_ + 1) != 'u') {
+      return Error("unpaired surrogate in \\u escape", start);
+    }
+    pos_ += 2;
+    auto low = four_hex_digits();
+    if (!low || *low < 0xDC00 || *low > 0xDFFF) {
+      return Error("unpaired surrogate in \\u escape", start);
+    }
+    return 0x10000 + ((*unit - 0xD800) << 10) + (*low - 0xDC00);
+  }
+
   // REQUIRES: text_[pos_] == '"'
   Result<Token> String(TokenKind kind, size_t start) {
     std::string value;
@@ -140,14 +209,9 @@ class Lexer {
         case 'r': value.push_back('\r'); break;
         case 't': value.push_back('\t'); break;
         case 'u': {
-          uint32_t code_point = 0;
-          for (int i = 0; i < 4; ++i) {
-            const int digit = HexDigit(At(pos_));
-            if (digit < 0) return Error("bad \\u escape", pos_);
-            code_point = code_point * 16 + static_cast<uint32_t>(digit);
-            ++pos_;
-          }
-          AppendUtf8(value, code_point);
+          auto code_point = UnicodeEscape();
+          if (!code_point.ok()) return code_point.status();
+          AppendUtf8(value, code_point.value());
           break;
         }
         default: return Error("bad escape in string", pos_ - 2);

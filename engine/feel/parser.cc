@@ -1,6 +1,8 @@
 // A recursive-descent parser for the FEEL subset, implementing Parse from
-// feel.h. Precedence, loosest first: if/for/some/every; or; and; comparison,
-// between, in; + -; * /; **; unary -; postfix (.name, [filter], (call)).
+// feel.h. `depth` counts nesting (parentheses, brackets, arguments, unary
+// minus), not precedence levels, and is bounded by kMaxNestingDepth. Precedence, loosest first:
+// if/for/some/every; or; and; comparison, between, in; + -; * /; **; unary -; postfix (.name,
+// [filter], (call)).
 #include <charconv>
 #include <cmath>
 #include <string>
@@ -193,10 +195,10 @@ class Parser {
   }
 
   NodeResult Disjunction(int depth) {
-    auto left = Conjunction(depth + 1);
+    auto left = Conjunction(depth);
     while (left.ok() && IsWord("or")) {
       ++pos_;
-      auto right = Conjunction(depth + 1);
+      auto right = Conjunction(depth);
       if (!right.ok()) return right;
       left = Binary(NodeKind::kOr, "or", std::move(left).value(), std::move(right).value());
     }
@@ -204,10 +206,10 @@ class Parser {
   }
 
   NodeResult Conjunction(int depth) {
-    auto left = Comparison(depth + 1);
+    auto left = Comparison(depth);
     while (left.ok() && IsWord("and")) {
       ++pos_;
-      auto right = Comparison(depth + 1);
+      auto right = Comparison(depth);
       if (!right.ok()) return right;
       left = Binary(NodeKind::kAnd, "and", std::move(left).value(), std::move(right).value());
     }
@@ -222,12 +224,12 @@ class Parser {
   }
 
   NodeResult Comparison(int depth) {
-    auto left = Additive(depth + 1);
+    auto left = Additive(depth);
     if (!left.ok()) return left;
     if (AtComparisonOperator()) {
       std::string op = Peek().text;
       ++pos_;
-      auto right = Additive(depth + 1);
+      auto right = Additive(depth);
       if (!right.ok()) return right;
       return Binary(NodeKind::kComparison, std::move(op), std::move(left).value(),
                     std::move(right).value());
@@ -236,11 +238,11 @@ class Parser {
       ++pos_;
       auto node = Make(NodeKind::kBetween, static_cast<size_t>(left.value()->column - 1));
       if (Status s = Adopt(*node, std::move(left).value()); !s.ok()) return s;
-      auto low = Additive(depth + 1);
+      auto low = Additive(depth);
       if (!low.ok()) return low;
       if (Status s = Adopt(*node, std::move(low).value()); !s.ok()) return s;
       if (Status s = ExpectWord("and"); !s.ok()) return s;
-      auto high = Additive(depth + 1);
+      auto high = Additive(depth);
       if (!high.ok()) return high;
       if (Status s = Adopt(*node, std::move(high).value()); !s.ok()) return s;
       return node;
@@ -254,7 +256,7 @@ class Parser {
       const bool parenthesized = IsSymbol("(") && !ParenthesisOpensRange();
       if (parenthesized) ++pos_;
       do {
-        auto test = UnaryTest(depth + 1);
+        auto test = UnaryTest(depth);
         if (!test.ok()) return test;
         if (Status s = Adopt(*node, std::move(test).value()); !s.ok()) return s;
       } while (parenthesized && ConsumeSymbol(","));
@@ -290,18 +292,18 @@ class Parser {
       node->text = Peek().text;
       ++pos_;
     }
-    auto operand = Additive(depth + 1);
+    auto operand = Additive(depth);
     if (!operand.ok()) return operand;
     if (Status s = Adopt(*node, std::move(operand).value()); !s.ok()) return s;
     return node;
   }
 
   NodeResult Additive(int depth) {
-    auto left = Multiplicative(depth + 1);
+    auto left = Multiplicative(depth);
     while (left.ok() && (IsSymbol("+") || IsSymbol("-"))) {
       std::string op = Peek().text;
       ++pos_;
-      auto right = Multiplicative(depth + 1);
+      auto right = Multiplicative(depth);
       if (!right.ok()) return right;
       left = Binary(NodeKind::kArithmetic, std::move(op), std::move(left).value(),
                     std::move(right).value());
@@ -310,11 +312,11 @@ class Parser {
   }
 
   NodeResult Multiplicative(int depth) {
-    auto left = Power(depth + 1);
+    auto left = Power(depth);
     while (left.ok() && (IsSymbol("*") || IsSymbol("/"))) {
       std::string op = Peek().text;
       ++pos_;
-      auto right = Power(depth + 1);
+      auto right = Power(depth);
       if (!right.ok()) return right;
       left = Binary(NodeKind::kArithmetic, std::move(op), std::move(left).value(),
                     std::move(right).value());
@@ -323,10 +325,10 @@ class Parser {
   }
 
   NodeResult Power(int depth) {
-    auto left = Unary(depth + 1);
+    auto left = Unary(depth);
     while (left.ok() && IsSymbol("**")) {
       ++pos_;
-      auto right = Unary(depth + 1);
+      auto right = Unary(depth);
       if (!right.ok()) return right;
       left = Binary(NodeKind::kArithmetic, "**", std::move(left).value(), std::move(right).value());
     }
@@ -335,7 +337,7 @@ class Parser {
 
   NodeResult Unary(int depth) {
     if (Status s = Enter(depth); !s.ok()) return s;
-    if (!IsSymbol("-")) return Postfix(depth + 1);
+    if (!IsSymbol("-")) return Postfix(depth);
     const size_t offset = Peek().offset;
     ++pos_;
     auto operand = Unary(depth + 1);
@@ -346,7 +348,7 @@ class Parser {
   }
 
   NodeResult Postfix(int depth) {
-    auto base = Primary(depth + 1);
+    auto base = Primary(depth);
     while (base.ok()) {
       if (IsSymbol(".")) {
         ++pos_;

@@ -209,27 +209,27 @@ std::optional<DayTimeDuration> ParseDayTimeDuration(std::string_view text) {
     any = true;
   }
   if (s.Consume('T')) {
-    bool any_time = false;
-    struct Unit {
-      char letter;
-      int64_t millis;
-    };
-    for (const Unit unit : {Unit{'H', 3'600'000}, Unit{'M', 60'000}, Unit{'S', 1000}}) {
-      if (!s.PeekDigit()) continue;
+    // Hours, minutes, seconds: each optional, in this order.
+    static constexpr std::pair<char, int64_t> kUnits[] = {
+        {'H', 3'600'000}, {'M', 60'000}, {'S', 1000}};
+    size_t next_unit = 0;
+    while (s.PeekDigit()) {
       auto number = s.Number(kMaxDigits);
       if (!number) return std::nullopt;
       int64_t fraction = 0;
-      if (unit.letter == 'S' && s.Consume('.')) {
+      if (s.Consume('.')) {
         auto f = s.FractionMillis();
-        if (!f) return std::nullopt;
+        if (!f || !s.Peek('S')) return std::nullopt;
         fraction = *f;
       }
-      if (!s.Consume(unit.letter)) return std::nullopt;
-      millis += *number * unit.millis + fraction;
-      any_time = true;
+      while (next_unit < 3 && !s.Peek(kUnits[next_unit].first)) ++next_unit;
+      if (next_unit == 3) return std::nullopt;
+      s.Consume(kUnits[next_unit].first);
+      millis += *number * kUnits[next_unit].second + fraction;
+      ++next_unit;
+      any = true;
     }
-    if (!any_time) return std::nullopt;
-    any = true;
+    if (next_unit == 0) return std::nullopt;  // "PT" alone
   }
   if (!any || !s.AtEnd()) return std::nullopt;
   return DayTimeDuration{negative ? -millis : millis};
@@ -242,11 +242,17 @@ std::optional<YearMonthDuration> ParseYearMonthDuration(std::string_view text) {
   constexpr int kMaxDigits = 9;
   int64_t months = 0;
   bool any = false;
-  for (const auto& [letter, factor] : {std::pair{'Y', 12}, std::pair{'M', 1}}) {
-    if (!s.PeekDigit()) continue;
+  // Years then months, each optional.
+  static constexpr std::pair<char, int64_t> kUnits[] = {{'Y', 12}, {'M', 1}};
+  size_t next_unit = 0;
+  while (s.PeekDigit()) {
     auto number = s.Number(kMaxDigits);
-    if (!number || !s.Consume(letter)) return std::nullopt;
-    months += *number * factor;
+    if (!number) return std::nullopt;
+    while (next_unit < 2 && !s.Peek(kUnits[next_unit].first)) ++next_unit;
+    if (next_unit == 2) return std::nullopt;
+    s.Consume(kUnits[next_unit].first);
+    months += *number * kUnits[next_unit].second;
+    ++next_unit;
     any = true;
   }
   if (!any || !s.AtEnd()) return std::nullopt;
