@@ -47,8 +47,8 @@ constexpr int kSoakConcurrency = 256;
 struct ClusterOptions {
   int groups = 1;
   int tick_ms = 50;
-  int heartbeat_ticks = 1;
-  int election_ticks = 5;
+  int heartbeat_ticks = 2;
+  int election_ticks = 6;
 };
 
 struct BenchOptions {

@@ -253,10 +253,10 @@ Result<LogMemberOptions> ParseLogMemberFlags(const std::vector<std::string>& arg
 
   auto client = flags.String("client", "127.0.0.1:0");
   auto data = flags.String("data", "");
-  auto groups = flags.Int("groups", 1, 1, 8192);
-  auto tick = flags.Int("tick-ms", 50, 1, 10000);
-  auto heartbeat = flags.Int("heartbeat-ticks", 1, 1, 1000);
-  auto election = flags.Int("election-ticks", 6, 2, 10000);
+  auto groups = flags.Int("groups", options.groups, 1, 8192);
+  auto tick = flags.Int("tick-ms", options.tick.count(), 1, 10000);
+  auto heartbeat = flags.Int("heartbeat-ticks", options.heartbeat_ticks, 1, 1000);
+  auto election = flags.Int("election-ticks", options.election_ticks, 2, 10000);
   auto fsync = flags.String("fsync", "on");
   auto verbose = flags.String("verbose", "on");
   for (const Status& s :
