@@ -306,8 +306,10 @@ class Timer {
         continue;
       }
       auto first = due_.begin();
-      if (first->first > Clock::now()) {
-        wake_.wait_until(lock, first->first);
+      // A copy: Stop may clear due_ while this waits.
+      const Clock::time_point when = first->first;
+      if (when > Clock::now()) {
+        wake_.wait_until(lock, when);
         continue;
       }
       std::function<void()> callback = std::move(first->second);
@@ -490,6 +492,10 @@ class PeerSender {
     args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, static_cast<int>(kKeepaliveTime.count()));
     args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, static_cast<int>(kKeepaliveTimeout.count()));
     args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+    // The retry layer would buffer each frame and report it written before
+    // the stream even connects; a completed write must mean the transport
+    // took it.
+    args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
     // Each Transport gets its own connections, even to a peer another
     // Transport in this process also talks to (tests run several).
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);

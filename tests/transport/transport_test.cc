@@ -135,6 +135,10 @@ TEST(TransportTest, ExchangesBatchesBothWaysInOrder) {
   a_sends.join();
 
   ASSERT_TRUE(WaitFor([&] { return inbox_b.size() >= 2000 && inbox_a.size() >= 1500; }));
+  // A sender counts a frame once gRPC reports it written, which may be
+  // after the receiver has it.
+  ASSERT_TRUE(
+      WaitFor([&] { return a.stats().messages_sent >= 2000 && b.stats().messages_sent >= 1500; }));
   ExpectInOrder(inbox_b, 1, 2, 2000);
   ExpectInOrder(inbox_a, 2, 1, 1500);
 
@@ -166,6 +170,7 @@ TEST(TransportTest, SplitsLargeFlushesIntoFrames) {
   SendRounds(a, 1, 2, 1, 100);
   ASSERT_TRUE(WaitFor([&] { return inbox_b.size() >= 100; }));
   ExpectInOrder(inbox_b, 1, 2, 100);
+  ASSERT_TRUE(WaitFor([&] { return a.stats().messages_sent >= 100; }));
   // The entries alone fill more than six frames; the estimate that cuts them
   // over-approximates, so no frame exceeds the limit.
   Transport::Stats stats = a.stats();
@@ -343,6 +348,8 @@ TEST(TransportTest, ReachesLatePeerAfterBackoff) {
   // Messages queued while the peer was down are delivered, not lost.
   ASSERT_TRUE(WaitFor([&] { return inbox_b.size() >= 5; }));
   ExpectInOrder(inbox_b, 1, 2, 5);
+  // Counted when gRPC reports the first frame written, maybe after delivery.
+  EXPECT_TRUE(WaitFor([&] { return a.stats().connects >= 1; }));
   EXPECT_EQ(a.stats().connects, 1u);
 }
 
@@ -369,7 +376,7 @@ TEST(TransportTest, QueueForUnreachablePeerIsBounded) {
   for (int i = 0; i < 10; ++i) SendRounds(a, 1, 2, 1, 20);
   a.Send(3, {Append(0, 1, 3, 0)});  // not a peer
 
-  // While it retries, the sender holds what it took at its first wake-up (at
+  // While it retries, the sender holds the batch the first Flush took (at
   // most a full queue), and a full queue waits behind it; one more message
   // went to an unknown peer.
   Transport::Stats stats = a.stats();
