@@ -144,4 +144,8 @@ struct Element {
   std::optional<MultiInstance> multi_instance;
 };
 
+// How problems and incidents name an element: "serviceTask 'Activity_1'",
+// "timer boundaryEvent 'Event_2'".
+std::string Describe(const Element& element);
+
 }  // namespace waggle::bpmn

@@ -191,13 +191,6 @@ bool IsJobWorkerThrowEvent(const Element& element) {
          element.event_kind == EventKind::kMessage;
 }
 
-std::string Describe(const Element& element) {
-  std::string kind;
-  if (element.event_kind != EventKind::kNone)
-    kind = std::string(EventKindName(element.event_kind)) + " ";
-  return kind + std::string(ElementTypeName(element.type)) + " '" + element.id + "'";
-}
-
 // Long expressions are cut in problem messages.
 std::string Excerpt(std::string_view text) {
   constexpr size_t kMax = 80;
@@ -742,6 +735,10 @@ class ProcessReader {
       if (!references.default_flow.empty()) ResolveDefaultFlow(index, references.default_flow);
       if (process_->elements[index].type == ElementType::kBoundaryEvent) {
         ResolveAttachedTo(index, references.attached_to);
+      }
+      Element& element = process_->elements[index];
+      if (element.type == ElementType::kInclusiveGateway && element.incoming.size() > 1) {
+        element.unsupported = Describe(element) + ": inclusive gateway joins are not supported yet";
       }
     }
   }

@@ -1,5 +1,6 @@
 #include "engine/bpmn/validator.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@ class Validator {
 
   void Run() {
     ValidateProcessStart();
+    ValidateUniqueMessageNames(StartEvents(process_.children));
+    ValidateStartMessageNames(process_.children);
     for (ElementIndex index = 0; index < process_.elements.size(); ++index) {
       ValidateElement(index);
     }
@@ -20,10 +23,6 @@ class Validator {
 
  private:
   const Element& At(ElementIndex index) const { return process_.elements[index]; }
-
-  std::string Describe(const Element& element) const {
-    return std::string(ElementTypeName(element.type)) + " '" + element.id + "'";
-  }
 
   void Problem(const Element& element, const std::string& detail) {
     problems_->Add(element.id, Describe(element) + ": " + detail);
@@ -62,8 +61,37 @@ class Validator {
     }
   }
 
+  // Zeebe correlates a message to one catch event per group of
+  // alternatives, so static names must differ within a group.
+  void ValidateUniqueMessageNames(const std::vector<ElementIndex>& events) {
+    std::set<std::string> names;
+    for (ElementIndex index : events) {
+      const Element& event = At(index);
+      if (!event.message || event.message->name.is_expression()) continue;
+      if (!names.insert(event.message->name.text).second) {
+        Problem(event, "multiple message event definitions with the same name '" +
+                           event.message->name.text + "' are not allowed");
+      }
+    }
+  }
+
+  // The message start events of the process, and the message starts of the
+  // event sub-processes of each scope.
+  void ValidateStartMessageNames(const std::vector<ElementIndex>& children) {
+    std::vector<ElementIndex> event_sub_process_starts;
+    for (ElementIndex child : children) {
+      if (At(child).type != ElementType::kEventSubProcess) continue;
+      for (ElementIndex start : StartEvents(At(child).children)) {
+        event_sub_process_starts.push_back(start);
+      }
+    }
+    ValidateUniqueMessageNames(event_sub_process_starts);
+  }
+
   void ValidateElement(ElementIndex index) {
     const Element& element = At(index);
+    ValidateUniqueMessageNames(element.boundary_events);
+    if (!element.children.empty()) ValidateStartMessageNames(element.children);
     switch (element.type) {
       case ElementType::kStartEvent:
         if (!element.incoming.empty()) Problem(element, "must not have incoming sequence flows");
@@ -107,6 +135,9 @@ class Validator {
     if (gateway.outgoing.size() < 2) {
       Problem(gateway, "must have at least two outgoing sequence flows");
     }
+    std::vector<ElementIndex> targets;
+    for (FlowIndex index : gateway.outgoing) targets.push_back(process_.flows[index].target);
+    ValidateUniqueMessageNames(targets);
     for (FlowIndex index : gateway.outgoing) {
       const SequenceFlow& flow = process_.flows[index];
       const Element& target = At(flow.target);

@@ -400,6 +400,35 @@ TEST(Validation, EventBasedGatewayLeadsToCatchEvents) {
             std::string::npos);
 }
 
+TEST(Validation, MessageNamesDifferAmongAlternatives) {
+  std::string message = Rejection(Definitions(
+      R"(<bpmn:process id="p" isExecutable="true">)" + std::string(kStart) + ServiceTask("T", "t") +
+      R"(<bpmn:boundaryEvent id="B1" attachedToRef="T"><bpmn:messageEventDefinition messageRef="M1" /></bpmn:boundaryEvent>
+         <bpmn:boundaryEvent id="B2" attachedToRef="T"><bpmn:messageEventDefinition messageRef="M2" /></bpmn:boundaryEvent>
+         <bpmn:endEvent id="e" />)" +
+      Flow("f0", "start", "T") + Flow("f1", "B1", "e") + Flow("f2", "B2", "e") +
+      R"(</bpmn:process>
+         <bpmn:message id="M1" name="cancel"><bpmn:extensionElements><zeebe:subscription correlationKey="=id" /></bpmn:extensionElements></bpmn:message>
+         <bpmn:message id="M2" name="cancel"><bpmn:extensionElements><zeebe:subscription correlationKey="=id" /></bpmn:extensionElements></bpmn:message>)"));
+  EXPECT_NE(message.find("- Element: B2\n    - ERROR: message boundaryEvent 'B2': multiple message "
+                         "event definitions with the same name 'cancel' are not allowed"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(CountEntries(message), 1) << message;
+}
+
+TEST(Validation, InclusiveJoinIsMarkedUnsupported) {
+  auto process = Accepted(ProcessXml(
+      std::string(kStart) +
+      R"(<bpmn:parallelGateway id="Fork" /><bpmn:inclusiveGateway id="Join" />)" +
+      R"(<bpmn:endEvent id="e" />)" + Flow("f0", "start", "Fork") + Flow("f1", "Fork", "Join") +
+      Flow("f2", "Fork", "Join") + Flow("f3", "Join", "e")));
+  ASSERT_NE(process, nullptr);
+  EXPECT_NE(process->elements[*process->FindElement("Join")].unsupported.find("joins"),
+            std::string::npos);
+  EXPECT_TRUE(process->elements[*process->FindElement("Fork")].unsupported.empty());
+}
+
 TEST(Validation, EveryProblemIsListed) {
   std::string message = Rejection(ProcessXml(
       std::string(kStart) + R"(<bpmn:serviceTask id="A1" /><bpmn:userTask id="U" />)" +
