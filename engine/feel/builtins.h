@@ -38,7 +38,8 @@ const BuiltinSpec* FindBuiltin(std::string_view name);
 // Strings longer than this are refused (kInvalidArgument) rather than built.
 inline constexpr size_t kMaxStringLength = 1 << 20;
 
-// string(x): how FEEL prints a value; nullopt for null.
+// How string(x) prints a value: strings as they are, numbers without
+// trailing zeros, lists and contexts in FEEL syntax.
 std::string ToFeelString(const Value& value);
 
 }  // namespace waggle::feel

@@ -8,7 +8,11 @@
 // render to JSON as ISO-8601 strings: "2024-01-02", "2024-01-02T03:04:05Z",
 // "PT5S", "P1Y2M". A JSON string read from a variable stays a string; use
 // date(s), date and time(s) or duration(s) to turn it into a temporal value.
-// Integral numbers within int64 range render as JSON integers (1 + 1 -> 2).
+// Numbers are doubles standing in for FEEL's decimals: results render with
+// at most 15 significant digits (0.1 + 0.2 -> 0.3), and integral ones within
+// int64 range as JSON integers (1 + 1 -> 2, not 2.0). Not supported: time
+// values, zone ids ("@Europe/Berlin"), user-defined functions, named
+// arguments, `instance of`.
 #pragma once
 
 #include <cstdint>
@@ -44,11 +48,24 @@ struct EvalContext {
   int64_t now_millis = 0;
 };
 
-// Evaluates an expression. Where FEEL yields null (a missing variable,
-// arithmetic on null or on mismatched types) the result is JSON null; where
-// Zeebe raises an incident (an unknown function, wrong arguments to a built-in
-// function, a non-boolean condition in if/and/or filters stays null as in
-// feel-scala) the result is kInvalidArgument with a reason. Never throws.
+// Evaluates an expression. FEEL is null-friendly, as in feel-scala (Zeebe
+// 8.3+): a missing variable or context entry, an operation on mismatched
+// types (1 + "a", 1 < "a"), a built-in function given arguments of the wrong
+// type (upper case(1)), division by zero, a failed conversion
+// (date("nope")) all yield null, never an error. Equality is two-valued
+// against null: null = null is true, 0 = null is false, so with loopAmount = 0
+// and no totalLoops, `loopAmount != totalLoops` is true (SOURCES.md's note on
+// zpt-looping-servicetask.bpmn); ordering against null (1 < null) is null.
+// and/or use three-valued logic; if/filters/some/every treat a non-boolean
+// condition as not true. Zeebe raises an incident when a result has the wrong
+// type for its use (a condition that is not a boolean): that is the
+// caller's check.
+// Errors (kInvalidArgument with a reason), where this engine is stricter
+// than feel-scala's null: a function that is not a built-in (a typo would
+// otherwise pass silently), a built-in called with the wrong number of
+// arguments, and the resource limits (a string over 1 MiB, a range over 10^6
+// items, more than 10^6 evaluation steps, variables nested deeper than 200).
+// Never throws.
 Result<nlohmann::json> Evaluate(const Expression& expression, const EvalContext& context);
 
 }  // namespace waggle::feel

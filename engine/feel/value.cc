@@ -173,19 +173,4 @@ std::optional<int> Compare(const Value& a, const Value& b) {
   return std::nullopt;
 }
 
-const char* TypeName(const Value& value) {
-  static constexpr const char* kNames[] = {"null",
-                                           "boolean",
-                                           "number",
-                                           "string",
-                                           "list",
-                                           "context",
-                                           "date",
-                                           "date and time",
-                                           "days and time duration",
-                                           "years and months duration",
-                                           "range"};
-  return kNames[value.data.index()];
-}
-
 }  // namespace waggle::feel

@@ -91,7 +91,4 @@ std::optional<bool> Equal(const Value& a, const Value& b);
 // zero or positive; nullopt when they are not comparable.
 std::optional<int> Compare(const Value& a, const Value& b);
 
-// The FEEL type name of a value, for messages: "number", "list", ...
-const char* TypeName(const Value& value);
-
 }  // namespace waggle::feel
