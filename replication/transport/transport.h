@@ -31,7 +31,8 @@ class Transport {
   // Receives each decoded incoming batch. Runs on a gRPC thread: batches from
   // different peers may arrive concurrently, batches from one peer arrive in
   // order (except across a reconnect, when an old and a new stream may
-  // overlap briefly).
+  // overlap briefly). Should return quickly: gRPC runs all of the process's
+  // callbacks, this transport's sends included, on a few shared threads.
   using Handler = std::function<void(raft::NodeId from, std::vector<GroupMessage>&& messages)>;
 
   struct Options {
