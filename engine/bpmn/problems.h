@@ -25,8 +25,11 @@ class ProblemList {
   const std::vector<Problem>& problems() const { return problems_; }
 
   // The rejection text for `resource_name`, one "- Element" entry per
-  // problem in the order they were added.
+  // problem in the order they were added, the first kMaxListed of them: a
+  // rejection reason goes into a log record, so its size stays bounded.
   std::string Format(std::string_view resource_name) const;
+
+  static constexpr size_t kMaxListed = 100;
 
  private:
   std::vector<Problem> problems_;

@@ -100,6 +100,16 @@ TEST(Malformed, ManyNamespaceDeclarationsStayLinear) {
   EXPECT_TRUE(result.ok()) << result.status().message();
 }
 
+TEST(Malformed, RejectionListsAtMostAHundredProblems) {
+  std::string xml = std::string(kHeader) + R"(<bpmn:process id="p" isExecutable="true">)";
+  for (int i = 0; i < 5000; ++i) xml += "<bpmn:serviceTask id=\"t" + std::to_string(i) + "\" />";
+  xml += "</bpmn:process></bpmn:definitions>";
+  std::string message = Error(xml);
+  EXPECT_NE(message.find("- Element: t99\n"), std::string::npos);  // the 100th problem
+  EXPECT_EQ(message.find("- Element: t100\n"), std::string::npos);
+  EXPECT_NE(message.find("(and 4901 more problems)"), std::string::npos) << message.substr(0, 200);
+}
+
 TEST(Malformed, MissingIdsAreProblemsNotCrashes) {
   std::string xml = std::string(kHeader) + R"(<bpmn:process id="p" isExecutable="true">
       <bpmn:startEvent /><bpmn:sequenceFlow sourceRef="a" targetRef="b" />
