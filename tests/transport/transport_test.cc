@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -399,14 +400,45 @@ TEST(TransportTest, StopReturnsPromptlyWhilePeerIsDown) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);
 }
 
+// A peer that takes one frame, then reads no more until released. It is a
+// plain gRPC service with threads of its own: a Transport whose Handler
+// blocked would hold one of the gRPC callback threads that every Transport in
+// this process shares, stalling the sender under test too, as a peer in
+// another process could not.
+class StalledReceiver final : public wire::RaftTransport::Service {
+ public:
+  grpc::Status Stream(grpc::ServerContext* /*context*/, grpc::ServerReader<wire::Frame>* reader,
+                      wire::Ack* /*ack*/) override {
+    wire::Frame frame;
+    reader->Read(&frame);
+    std::unique_lock lock(mu_);
+    released_cv_.wait(lock, [this] { return released_; });
+    return grpc::Status::OK;
+  }
+
+  void Release() {
+    {
+      std::lock_guard lock(mu_);
+      released_ = true;
+    }
+    released_cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable released_cv_;
+  bool released_ = false;
+};
+
 TEST(TransportTest, StopReturnsPromptlyWhilePeerDoesNotRead) {
-  std::mutex stall;
-  std::unique_lock stalled(stall);
-  Transport b(2, "127.0.0.1:0", {}, FastOptions(),
-              [&](NodeId, std::vector<GroupMessage>&&) { std::lock_guard wait(stall); });
-  ASSERT_TRUE(b.Start().ok());
-  Transport a(1, Loopback(UnusedPort()), {{2, Loopback(b.listening_port())}}, FastOptions(),
-              DropAll());
+  StalledReceiver receiver;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&receiver);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  Transport a(1, Loopback(UnusedPort()), {{2, Loopback(port)}}, FastOptions(), DropAll());
   ASSERT_TRUE(a.Start().ok());
 
   // 32 MiB is far beyond what HTTP/2 flow control lets through to a receiver
@@ -428,8 +460,8 @@ TEST(TransportTest, StopReturnsPromptlyWhilePeerDoesNotRead) {
   auto start = std::chrono::steady_clock::now();
   a.Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);
-  stalled.unlock();
-  b.Stop();
+  receiver.Release();
+  server->Shutdown(std::chrono::system_clock::now());
 }
 
 TEST(TransportTest, StartFailsWhenPortIsTaken) {
