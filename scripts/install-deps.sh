@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  cmake g++ make pkg-config ccache curl clang-format
+  cmake g++ make pkg-config ccache curl clang-format clang-14 libclang-rt-14-dev
   libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   libflatbuffers-dev flatbuffers-compiler libleveldb-dev libsnappy-dev
   prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev

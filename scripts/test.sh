@@ -2,7 +2,8 @@
 # Installs what is missing, then builds and runs every test:
 #   1. release build: all tests (unit, simulation, real processes on 127.0.0.1);
 #   2. ASan + UBSan build: unit, concurrent and simulation tests;
-#   3. TSan build: the tests of code with threads (label concurrent).
+#   3. TSan build: the tests of code with threads (label concurrent);
+#   4. libFuzzer (clang): each fuzz target for a short while.
 # Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,3 +24,6 @@ echo "== TSan build: concurrent tests"
 scripts/build.sh tsan --target concurrent_tests
 TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp" \
   ctest --test-dir build/tsan -L concurrent --output-on-failure -j"$jobs"
+
+echo "== libFuzzer: each target for ${WAGGLE_FUZZ_SECONDS:-30}s"
+scripts/fuzz.sh "${WAGGLE_FUZZ_SECONDS:-30}"
