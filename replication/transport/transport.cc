@@ -158,8 +158,15 @@ constexpr size_t kMaxRetainedBufferBytes = 8 << 20;
 class Receiver final
     : public wire::RaftTransport::WithRawCallbackMethod_Stream<wire::RaftTransport::Service> {
  public:
-  Receiver(const Transport::Handler* handler, Counters* counters, RateLimitedLog* log)
-      : handler_(handler), counters_(counters), log_(log) {}
+  // on_peer_gone: Options::on_peer_unreachable; stopping: set once the
+  // transport stops, when streams ending says nothing about the peers.
+  Receiver(const Transport::Handler* handler, const std::function<void(NodeId)>* on_peer_gone,
+           const std::atomic<bool>* stopping, Counters* counters, RateLimitedLog* log)
+      : handler_(handler),
+        on_peer_gone_(on_peer_gone),
+        stopping_(stopping),
+        counters_(counters),
+        log_(log) {}
 
   grpc::ServerReadReactor<grpc::ByteBuffer>* Stream(grpc::CallbackServerContext* context,
                                                     grpc::ByteBuffer* ack) override {
@@ -181,6 +188,11 @@ class Receiver final
 
     void OnReadDone(bool ok) override {
       if (!ok) {  // the sender closed the stream, or it was cancelled
+        // A peer's stream to us ends when its process stops or dies. This is
+        // the earliest sign of a dead leader, well before an election timeout.
+        if (peer_ != raft::kNoNode && !*receiver_->stopping_ && *receiver_->on_peer_gone_) {
+          (*receiver_->on_peer_gone_)(peer_);
+        }
         Finish(grpc::Status::OK);
         return;
       }
@@ -213,6 +225,7 @@ class Receiver final
       }
       Counters::Add(counters->batches_received, 1);
       Counters::Add(counters->messages_received, messages_.size());
+      peer_ = from;
       (*receiver_->handler_)(from, std::move(messages_));
       messages_.clear();  // a moved-from vector is valid but unspecified
     }
@@ -259,9 +272,12 @@ class Receiver final
     std::vector<grpc::Slice> slices_;
     std::vector<uint64_t> flat_;  // uint64_t for its alignment
     std::vector<GroupMessage> messages_;
+    NodeId peer_ = raft::kNoNode;  // the sender, once a batch named it
   };
 
   const Transport::Handler* const handler_;
+  const std::function<void(NodeId)>* const on_peer_gone_;
+  const std::atomic<bool>* const stopping_;
   Counters* const counters_;
   RateLimitedLog* const log_;
 };
@@ -698,7 +714,7 @@ class Transport::Impl {
         options_(std::move(options)),
         handler_(std::move(handler)),
         log_(self),
-        receiver_(&handler_, &counters_, &log_) {
+        receiver_(&handler_, &options_.on_peer_unreachable, &stopping_, &counters_, &log_) {
     for (const auto& [peer, address] : peer_addresses) {
       senders_.emplace(peer, std::make_unique<PeerSender>(self, peer, address, &options_,
                                                           &counters_, &log_, &timer_));
@@ -735,6 +751,7 @@ class Transport::Impl {
     std::lock_guard lock(stop_mu_);
     if (stopped_) return;
     stopped_ = true;
+    stopping_ = true;
     for (auto& [peer, sender] : senders_) sender->Stop();
     timer_.Stop();
     if (server_ != nullptr) {
@@ -769,6 +786,7 @@ class Transport::Impl {
   const Handler handler_;
   Counters counters_;
   RateLimitedLog log_;
+  std::atomic<bool> stopping_{false};
   Receiver receiver_;
   Timer timer_;
   std::map<NodeId, std::unique_ptr<PeerSender>> senders_;
