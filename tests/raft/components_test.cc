@@ -6,17 +6,12 @@
 #include "replication/raft/progress.h"
 #include "replication/raft/quorum.h"
 #include "replication/raft/raft_log.h"
+#include "tests/raft/entries.h"
 
 namespace waggle::raft {
 namespace {
 
-Entry make_entry(Index index, Term term, std::string data = "") {
-  Entry entry;
-  entry.index = index;
-  entry.term = term;
-  entry.data = std::move(data);
-  return entry;
-}
+using testing::make_entry;
 
 // Entries first..first+terms.size()-1 with the given terms.
 std::vector<Entry> entries_with_terms(Index first, const std::vector<Term>& terms) {

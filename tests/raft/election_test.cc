@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "tests/raft/entries.h"
 #include "tests/raft/test_network.h"
 
 namespace waggle::raft::testing {
@@ -28,17 +29,6 @@ std::vector<Message> find(const Ready& rd, MessageType type) {
     for (const Message& m : *list) {
       if (m.type == type) out.push_back(m);
     }
-  }
-  return out;
-}
-
-std::vector<Entry> log_of_terms(const std::vector<Term>& terms) {
-  std::vector<Entry> out;
-  for (size_t i = 0; i < terms.size(); ++i) {
-    Entry entry;
-    entry.index = i + 1;
-    entry.term = terms[i];
-    out.push_back(entry);
   }
   return out;
 }

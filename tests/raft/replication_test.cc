@@ -3,24 +3,11 @@
 
 #include <algorithm>
 
+#include "tests/raft/entries.h"
 #include "tests/raft/test_network.h"
 
 namespace waggle::raft::testing {
 namespace {
-
-Entry make_entry(Index index, Term term, std::string data = "") {
-  Entry entry;
-  entry.index = index;
-  entry.term = term;
-  entry.data = std::move(data);
-  return entry;
-}
-
-std::vector<Entry> log_of_terms(const std::vector<Term>& terms) {
-  std::vector<Entry> out;
-  for (size_t i = 0; i < terms.size(); ++i) out.push_back(make_entry(i + 1, terms[i]));
-  return out;
-}
 
 Message append(NodeId from, NodeId to, Term term, Index prev_index, Term prev_term,
                std::vector<Entry> entries, Index commit) {

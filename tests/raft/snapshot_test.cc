@@ -2,6 +2,7 @@
 // compacted, resumption, and installation on the follower.
 #include <gtest/gtest.h>
 
+#include "tests/raft/entries.h"
 #include "tests/raft/test_network.h"
 
 namespace waggle::raft::testing {
@@ -19,17 +20,6 @@ Message snapshot_chunk(SnapshotMeta meta, const std::string& data, uint64_t offs
   m.snapshot_chunk = data.substr(offset, length);
   m.done = offset + length >= data.size();
   return m;
-}
-
-std::vector<Entry> log_of_terms(const std::vector<Term>& terms) {
-  std::vector<Entry> out;
-  for (size_t i = 0; i < terms.size(); ++i) {
-    Entry entry;
-    entry.index = i + 1;
-    entry.term = terms[i];
-    out.push_back(entry);
-  }
-  return out;
 }
 
 // Member 3 misses 20 entries that the leader then compacts away.

@@ -298,6 +298,14 @@ TEST(TransportTest, ParsesFrameEnvelopeLikeProtobuf) {
 
 // A server built from the generated protobuf service: what it parses is what
 // any protobuf peer of raft_transport.proto would see.
+// Serves `service` alone on a free loopback port, which is stored in *port.
+std::unique_ptr<grpc::Server> ServeOnLoopback(grpc::Service* service, int* port) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), port);
+  builder.RegisterService(service);
+  return builder.BuildAndStart();
+}
+
 class ProtobufReceiver final : public wire::RaftTransport::Service {
  public:
   grpc::Status Stream(grpc::ServerContext* /*context*/, grpc::ServerReader<wire::Frame>* reader,
@@ -322,10 +330,7 @@ class ProtobufReceiver final : public wire::RaftTransport::Service {
 TEST(TransportTest, SentFramesAreProtobufFrames) {
   ProtobufReceiver receiver;
   int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&receiver);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  std::unique_ptr<grpc::Server> server = ServeOnLoopback(&receiver, &port);
   ASSERT_NE(server, nullptr);
 
   Transport a(1, Loopback(UnusedPort()), {{2, Loopback(port)}}, FastOptions(), DropAll());
@@ -472,10 +477,7 @@ class StalledReceiver final : public wire::RaftTransport::Service {
 TEST(TransportTest, StopReturnsPromptlyWhilePeerDoesNotRead) {
   StalledReceiver receiver;
   int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&receiver);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  std::unique_ptr<grpc::Server> server = ServeOnLoopback(&receiver, &port);
   ASSERT_NE(server, nullptr);
   Transport a(1, Loopback(UnusedPort()), {{2, Loopback(port)}}, FastOptions(), DropAll());
   ASSERT_TRUE(a.Start().ok());
