@@ -262,8 +262,8 @@ Status ExportSnapshot(StateStore& store, const std::string& snapshot_file) {
 
 Status RestoreSnapshot(const std::string& snapshot_file, const std::string& dir) {
   std::error_code error;
-  if (fs::exists(dir, error) && !fs::is_empty(dir, error)) {
-    return Status::InvalidArgument("restore target " + dir + " is not empty");
+  if (fs::exists(dir, error) && (!fs::is_directory(dir, error) || !fs::is_empty(dir, error))) {
+    return Status::InvalidArgument("restore target " + dir + " is not an empty directory");
   }
   if (Status verified = ReadSnapshotFile(
           snapshot_file, [](std::string_view, std::string_view) { return Status::OK(); });

@@ -28,7 +28,8 @@ Status ExportSnapshot(StateStore& store, const std::string& snapshot_file);
 // it is verified whole (structure and checksum) before anything is built, and
 // the store is built in a temporary directory renamed to `dir` only when
 // complete, so a bad file gives Corruption and leaves no store behind.
-// REQUIRES: `dir` does not exist or is empty (InvalidArgument otherwise).
+// REQUIRES: `dir` does not exist or is an empty directory (InvalidArgument
+// otherwise, and `dir` is left alone).
 // Open the restored store with StateStore::Open.
 Status RestoreSnapshot(const std::string& snapshot_file, const std::string& dir);
 

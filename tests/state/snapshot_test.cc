@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
 
 #include "engine/state/fnv1a.h"
 #include "engine/state/key_codec.h"
@@ -73,12 +74,16 @@ class SnapshotTest : public ::testing::Test {
   }
 
   // Restoring `bytes` fails with Corruption and leaves no store behind.
-  void ExpectCorruption(const std::string& bytes, const std::string& what) {
+  // With `reason`, the error message must contain it: the check that fired.
+  void ExpectCorruption(const std::string& bytes, const std::string& what,
+                        const std::string& reason = "") {
     const std::string file = dir_.Path("bad.snapshot");
     const std::string target = dir_.Path("restored");
     WriteFile(file, bytes);
     const Status restored = RestoreSnapshot(file, target);
     EXPECT_EQ(restored.code(), Status::Code::kCorruption) << what << ": " << restored.ToString();
+    EXPECT_NE(restored.message().find(reason), std::string::npos)
+        << what << ": " << restored.ToString();
     EXPECT_FALSE(fs::exists(target)) << what;
     EXPECT_FALSE(fs::exists(target + ".restoring")) << what;
   }
@@ -153,17 +158,73 @@ TEST_F(SnapshotTest, WrongMagicIsRefused) {
   Fill(3);
   std::string bad = ReadFile(Export());
   bad.replace(0, 8, "ZEEBEDB!");
-  ExpectCorruption(Reseal(bad), "magic");
+  ExpectCorruption(Reseal(bad), "magic", "bad magic");
+}
+
+TEST_F(SnapshotTest, UnknownVersionIsRefused) {
+  Fill(3);
+  std::string bad = ReadFile(Export());
+  bad.replace(8, 4, std::string("\0\0\0\x02", 4));
+  ExpectCorruption(Reseal(bad), "version", "unsupported snapshot version");
+}
+
+TEST_F(SnapshotTest, RandomDamageIsDetectedWithoutCrashing) {
+  Fill(20);
+  const std::string good = ReadFile(Export());
+  std::mt19937 random(3);
+  for (int i = 0; i < 300; ++i) {
+    std::string bad = good;
+    const int edits = 1 + static_cast<int>(random() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const size_t at = random() % bad.size();
+      switch (random() % 3) {
+        case 0: bad[at] = static_cast<char>(random()); break;
+        case 1: bad.erase(at, 1 + random() % 16); break;
+        default: bad.insert(at, std::string(1 + random() % 16, static_cast<char>(random())));
+      }
+    }
+    if (bad == good) continue;
+    ExpectCorruption(bad, "damage " + std::to_string(i));
+  }
+}
+
+TEST_F(SnapshotTest, LargeStateRoundTrips) {
+  // Larger than the export's write buffer and the restore's batch size.
+  Transaction transaction = store_->BeginTransaction();
+  for (int i = 0; i < 12; ++i) {
+    transaction.Put(ColumnFamily::kVariables, "big-" + std::to_string(i),
+                    std::string(1 << 20, static_cast<char>('a' + i)));
+  }
+  ASSERT_TRUE(transaction.Commit().ok());
+  const std::string file = Export();
+  ASSERT_TRUE(RestoreSnapshot(file, dir_.Path("follower")).ok());
+  auto restored = OpenStore(dir_.Path("follower"));
+  EXPECT_EQ(*Digest(*restored), *Digest(*store_));
+  EXPECT_EQ(Collect(*restored, ColumnFamily::kVariables).size(), 12u);
+}
+
+TEST_F(SnapshotTest, ExportReplacesAnEarlierSnapshot) {
+  Fill(3);
+  const std::string file = Export();
+  ASSERT_TRUE(store_->Put(ColumnFamily::kJobs, "later", "change").ok());
+  ASSERT_EQ(Export(), file);
+  ASSERT_TRUE(RestoreSnapshot(file, dir_.Path("follower")).ok());
+  auto restored = OpenStore(dir_.Path("follower"));
+  EXPECT_EQ(*restored->Get(ColumnFamily::kJobs, "later"), "change");
 }
 
 TEST_F(SnapshotTest, WrongCountIsRefusedEvenWithAMatchingChecksum) {
   Fill(3);
   const std::string good = ReadFile(Export());
   // Fill(3) writes 3 instances, 3 variables, the key generator and the position.
-  for (uint64_t count : {uint64_t{0}, uint64_t{7}, uint64_t{9}, UINT64_MAX}) {
+  const std::pair<uint64_t, const char*> counts[] = {{0, "bytes left after"},
+                                                     {7, "bytes left after"},
+                                                     {9, "truncated"},
+                                                     {UINT64_MAX, "truncated"}};
+  for (const auto& [count, reason] : counts) {
     std::string bad = good;
     bad.replace(kCountOffset, 8, Uint64Bytes(count));
-    ExpectCorruption(Reseal(bad), "count " + std::to_string(count));
+    ExpectCorruption(Reseal(bad), "count " + std::to_string(count), reason);
   }
   std::string exact = good;
   exact.replace(kCountOffset, 8, Uint64Bytes(8));
@@ -178,7 +239,7 @@ TEST_F(SnapshotTest, UnorderedKeysAreRefusedEvenWithAMatchingChecksum) {
   const size_t second_key = kHeaderSize + (4 + 2 + 4 + 1) + 4 + 1;
   ASSERT_EQ(bad[second_key], 'b');
   bad[second_key] = 'a';
-  ExpectCorruption(Reseal(bad), "duplicate key");
+  ExpectCorruption(Reseal(bad), "duplicate key", "not strictly ascending");
 }
 
 TEST_F(SnapshotTest, RestoreRefusesANonEmptyDirectoryAndLeavesItAlone) {
@@ -190,6 +251,14 @@ TEST_F(SnapshotTest, RestoreRefusesANonEmptyDirectoryAndLeavesItAlone) {
   EXPECT_EQ(RestoreSnapshot(file, target).code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(ReadFile(target + "/keep"), "mine");
   EXPECT_EQ(std::distance(fs::directory_iterator(target), fs::directory_iterator()), 1);
+}
+
+TEST_F(SnapshotTest, RestoreRefusesARegularFileAsTarget) {
+  const std::string file = Export();
+  const std::string target = dir_.Path("a-file");
+  WriteFile(target, "");
+  EXPECT_EQ(RestoreSnapshot(file, target).code(), Status::Code::kInvalidArgument);
+  EXPECT_TRUE(fs::is_regular_file(target));
 }
 
 TEST_F(SnapshotTest, RestoreIntoAnExistingEmptyDirectoryWorks) {
