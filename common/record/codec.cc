@@ -107,6 +107,10 @@ Result<const fb::Record*> Verify(std::string_view bytes, bool distributed) {
   ValueType type = static_cast<ValueType>(record->value_type());
   Status typed = CheckTypedValue(type, record->typed_value_type());
   if (!typed.ok()) return typed;
+  // The Verifier accepts a union tag without its table.
+  if (record->typed_value_type() != fb::RecordValue::NONE && record->typed_value() == nullptr) {
+    return Corrupt("typed value missing");
+  }
   if (type == ValueType::kCommandDistribution) {
     if (distributed) return Corrupt("distributed command distributes again");
     Status distribution = CheckDistribution(*record->typed_value_as_CommandDistributionRecord());
