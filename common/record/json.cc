@@ -41,6 +41,13 @@ bool HasAttribute(const reflection::Field& field, const char* attribute) {
   return field.attributes() != nullptr && field.attributes()->LookupByKey(attribute) != nullptr;
 }
 
+std::string_view AbsentString(const reflection::Field& field) {
+  const reflection::KeyValue* absent =
+      field.attributes() == nullptr ? nullptr : field.attributes()->LookupByKey("absent");
+  return absent == nullptr || absent->value() == nullptr ? std::string_view()
+                                                         : absent->value()->string_view();
+}
+
 // A code by its name, or by its number when the code has no name (JSON of
 // an unverified value enum must not fail).
 json NameOr(std::optional<std::string_view> name, int64_t code) {
@@ -155,7 +162,7 @@ json RenderField(const reflection::Object& object, const flatbuffers::Table& tab
     case reflection::Double: return flatbuffers::GetAnyFieldF(table, field);
     case reflection::String: {
       const flatbuffers::String* s = flatbuffers::GetFieldS(table, field);
-      std::string_view text = s == nullptr ? std::string_view() : s->string_view();
+      std::string_view text = s == nullptr ? AbsentString(field) : s->string_view();
       return HasAttribute(field, "json") ? ParseDocument(text) : json(std::string(text));
     }
     case reflection::Obj: {

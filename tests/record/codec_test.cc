@@ -21,6 +21,7 @@ fb::JobRecordT SampleJob() {
   job.worker = "worker-1";
   job.retries = 3;
   job.deadline = 1700000300000;
+  job.timeout = 300000;
   job.error_message = "boom";
   job.error_code = "E42";
   job.custom_headers = R"({"method":"VISA"})";

@@ -90,8 +90,7 @@ TEST(JsonTest, JobCreated) {
   value.process_definition_key = 2251799813685249;
   value.element_id = "ServiceTask_1";
   value.element_instance_key = 2251799813685255;
-  value.tenant_id = "<default>";
-  record.typed_value.Set(std::move(value));
+  record.typed_value.Set(std::move(value));  // no tenant: Zeebe's default tenant
 
   json expected = json::parse(R"({
     "partitionId": 1,
@@ -100,6 +99,7 @@ TEST(JsonTest, JobCreated) {
       "worker": "",
       "retries": 3,
       "deadline": -1,
+      "timeout": -1,
       "errorMessage": "",
       "errorCode": "",
       "customHeaders": {"method": "VISA"},
@@ -206,7 +206,7 @@ TEST(JsonTest, DistributionRendersTheDistributedCommandsValue) {
   fb::RecordT command = Event(ValueType::kDeployment, IntentCode(DeploymentIntent::kCreate));
   command.record_type = static_cast<uint8_t>(RecordType::kCommand);
   fb::DeploymentRecordT deployment;
-  deployment.tenant_id = "<default>";
+  deployment.tenant_id = "tenant-a";
   command.typed_value.Set(std::move(deployment));
   std::string command_bytes = EncodeRecord(command);
 
@@ -226,7 +226,7 @@ TEST(JsonTest, DistributionRendersTheDistributedCommandsValue) {
     "commandValue": {
       "resources": [],
       "processesMetadata": [],
-      "tenantId": "<default>",
+      "tenantId": "tenant-a",
       "deploymentKey": -1
     }
   })");
