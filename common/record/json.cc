@@ -225,4 +225,8 @@ Result<json> EncodedRecordToJson(std::string_view bytes) {
   return RecordToJson(**record);
 }
 
+std::string ToJsonText(const json& rendered) {
+  return rendered.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 }  // namespace waggle::record

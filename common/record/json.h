@@ -6,6 +6,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 
 #include "common/record/record_generated.h"
@@ -18,5 +19,10 @@ nlohmann::json RecordToJson(const fb::Record& record);
 
 // VerifyRecord, then RecordToJson. Fails as DecodeRecord does.
 Result<nlohmann::json> EncodedRecordToJson(std::string_view bytes);
+
+// The rendered record as JSON text. Decoding does not check that strings are
+// UTF-8, so plain json::dump() could throw; this replaces invalid sequences
+// with U+FFFD instead.
+std::string ToJsonText(const nlohmann::json& rendered);
 
 }  // namespace waggle::record

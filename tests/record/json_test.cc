@@ -233,6 +233,15 @@ TEST(JsonTest, DistributionRendersTheDistributedCommandsValue) {
   EXPECT_EQ(Render(record)["value"], expected) << Render(record)["value"].dump(2);
 }
 
+TEST(JsonTest, InvalidUtf8IsReplacedInJsonText) {
+  fb::RecordT record = Event(ValueType::kJob, IntentCode(JobIntent::kCreated));
+  fb::JobRecordT value;
+  value.type = "pay\xffment";
+  record.typed_value.Set(std::move(value));
+  std::string text = ToJsonText(Render(record));
+  EXPECT_NE(text.find("pay\ufffdment"), std::string::npos) << text;
+}
+
 TEST(JsonTest, BadBytesAreCorruptNotRendered) {
   Result<json> rendered = EncodedRecordToJson("not a record at all");
   ASSERT_FALSE(rendered.ok());
