@@ -11,7 +11,7 @@ CC=clang-14 CXX=clang++-14 cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDe
   -DWAGGLE_SANITIZE=address,undefined -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link >/dev/null
 cmake --build build/fuzz -j"$(nproc)" --target fuzz_targets
 
-for area in feel bpmn; do
+for area in feel bpmn record; do
   corpus=$(mktemp -d)
   cp -r "tests/$area/corpus/." "$corpus"
   echo "== fuzz_$area for ${seconds}s"
