@@ -134,7 +134,7 @@ class MultiRaft::Loop {
       done(first.status(), 0);
       return;
     }
-    g.pending.push_back({*first, *first + count - 1, g.node->status().term, std::move(done)});
+    g.pending.push_back({*first, *first + count - 1, g.node->term(), std::move(done)});
   }
 
   Status TakeSnapshot(HostedGroup& g, raft::Index index, std::shared_ptr<const std::string> data) {
@@ -316,7 +316,7 @@ class MultiRaft::Loop {
       if (rd.soft_state->role != raft::Role::kLeader) {
         FailPending(g, Status::NotLeader(rd.soft_state->leader));
       }
-      g.listener->OnRoleChanged(g.id, *rd.soft_state, g.node->status().term);
+      g.listener->OnRoleChanged(g.id, *rd.soft_state, g.node->term());
     }
     if (!rd.snapshot.empty()) g.listener->OnSnapshotInstalled(g.id, rd.snapshot);
     if (rd.committed_entries.empty()) return 0;

@@ -86,6 +86,10 @@ void RawNode::advance() {
   handed_last_index_ = handed_last_term_ = handed_snapshot_index_ = handed_applied_index_ = 0;
 }
 
+Term RawNode::term() const {
+  return raft_->term();
+}
+
 NodeStatus RawNode::status() const {
   const RaftLog& log = raft_->log();
   NodeStatus status;
