@@ -39,6 +39,8 @@ enum class ColumnFamily : uint8_t {
   kIncidentsByJob = 25,
   kEventTriggers = 26,
   kAwaitingResults = 27,
+  kTakenSequenceFlows = 28,
+  kCommandDistribution = 29,
 };
 
 }  // namespace waggle::engine::state

@@ -1,0 +1,239 @@
+#include "engine/engine.h"
+
+#include <algorithm>
+
+#include "common/record/codec.h"
+#include "common/record/intent.h"
+#include "common/record/key.h"
+#include "engine/appliers/event_applier.h"
+#include "engine/processing/process_cache.h"
+#include "engine/processing/processing_context.h"
+#include "engine/processing/writers.h"
+#include "engine/state/engine_state.h"
+
+namespace waggle::engine {
+
+using record::RecordType;
+using record::fb::RecordT;
+using state::ColumnFamily;
+
+namespace {
+
+// kKeyGenerator holds one entry: the counter of the last key handed out.
+constexpr std::string_view kKeyCounterKey = "counter";
+
+Result<int64_t> ReadKeyCounter(state::StateStore* store) {
+  Result<std::string> bytes = store->Get(ColumnFamily::kKeyGenerator, kKeyCounterKey);
+  if (!bytes.ok()) {
+    if (bytes.status().code() == Status::Code::kNotFound) return int64_t{0};
+    return bytes.status();
+  }
+  state::KeyReader reader(*bytes);
+  int64_t counter;
+  if (!reader.ReadInt64(&counter) || counter < 0 || counter > record::kMaxKeyCounter) {
+    return Status::Corruption("stored key generator counter is malformed");
+  }
+  return counter;
+}
+
+}  // namespace
+
+class Engine::Impl {
+ public:
+  Impl(state::StateStore* store, const EngineOptions& options, int64_t key_counter,
+       int64_t last_processed)
+      : store_(store),
+        options_(options),
+        keys_(options.partition_id, key_counter),
+        applier_(&processes_, &keys_),
+        last_processed_(last_processed) {}
+
+  Result<ProcessingResult> ProcessCommand(const record::fb::Record& command, int64_t position);
+  Status Replay(const record::fb::Record& record, int64_t position);
+  std::optional<int64_t> NextDueDate();
+  std::vector<RecordT> DueCommands(int64_t now, size_t limit);
+  std::vector<PartitionCommand> PendingOutgoing();
+  int64_t last_processed() const { return last_processed_; }
+
+ private:
+  // Commits `transaction` with the key counter (when it moved) and the last
+  // processed position; on failure restores what the engine keeps in memory.
+  Status Commit(state::Transaction& transaction, const Status& error, int64_t counter_before,
+                int64_t position);
+
+  state::StateStore* store_;
+  EngineOptions options_;
+  ProcessCache processes_;
+  record::KeyGenerator keys_;
+  EventApplier applier_;
+  int64_t last_processed_;
+};
+
+Status Engine::Impl::Commit(state::Transaction& transaction, const Status& error,
+                            int64_t counter_before, int64_t position) {
+  Status status = error;
+  if (status.ok()) {
+    if (keys_.last_counter() != counter_before) {
+      std::string counter;
+      state::AppendInt64(&counter, keys_.last_counter());
+      transaction.Put(ColumnFamily::kKeyGenerator, kKeyCounterKey, counter);
+    }
+    if (position > last_processed_) transaction.SetLastProcessedPosition(position);
+    status = transaction.Commit();
+  }
+  if (!status.ok()) {
+    transaction.Rollback();
+    keys_ = record::KeyGenerator(options_.partition_id, counter_before);
+    processes_.Clear();
+    return status;
+  }
+  last_processed_ = std::max(last_processed_, position);
+  return Status::OK();
+}
+
+Result<ProcessingResult> Engine::Impl::ProcessCommand(const record::fb::Record& command,
+                                                      int64_t position) {
+  RecordT unpacked;
+  command.UnPackTo(&unpacked);
+  state::Transaction transaction = store_->BeginTransaction();
+  Status error;
+  state::EngineState state(&transaction, &error);
+  ProcessingResult result;
+  Writers writers(&applier_, &state, options_, unpacked.timestamp, &result);
+  ProcessingContext context{state, processes_, keys_, options_, writers};
+  const int64_t counter_before = keys_.last_counter();
+
+  ProcessOneCommand(context, unpacked);
+  int32_t index;
+  while (error.ok() && writers.NextQueuedCommand(&index)) {
+    writers.set_source_index(index);
+    // A copy: processing appends to the vector the command lives in.
+    RecordT queued = result.records[index].record;
+    ProcessOneCommand(context, queued);
+  }
+  Status status = Commit(transaction, error, counter_before, position);
+  if (!status.ok()) return status;
+  return result;
+}
+
+Status Engine::Impl::Replay(const record::fb::Record& record, int64_t position) {
+  (void)position;
+  const int64_t source = record.source_record_position();
+  const bool is_event = record.record_type() == static_cast<uint8_t>(RecordType::kEvent);
+  if (!is_event && source <= last_processed_) return Status::OK();
+  state::Transaction transaction = store_->BeginTransaction();
+  Status error;
+  const int64_t counter_before = keys_.last_counter();
+  if (is_event) {
+    RecordT unpacked;
+    record.UnPackTo(&unpacked);
+    state::EngineState state(&transaction, &error);
+    applier_.Apply(state, unpacked);
+  }
+  // What a record was written by processing its source command: that
+  // command is processed.
+  return Commit(transaction, error, counter_before, source);
+}
+
+std::optional<int64_t> Engine::Impl::NextDueDate() {
+  state::Transaction transaction = store_->BeginTransaction();
+  Status error;
+  state::EngineState state(&transaction, &error);
+  return state.jobs.NextDueDate();
+}
+
+std::vector<RecordT> Engine::Impl::DueCommands(int64_t now, size_t limit) {
+  state::Transaction transaction = store_->BeginTransaction();
+  Status error;
+  state::EngineState state(&transaction, &error);
+  std::vector<RecordT> commands;
+  auto add = [&](int64_t job_key, record::JobIntent intent) {
+    auto job = state.jobs.Get(job_key);
+    if (!job || job->value == nullptr) return true;
+    RecordT command;
+    command.key = job_key;
+    command.timestamp = now;
+    command.partition_id = options_.partition_id;
+    command.record_type = static_cast<uint8_t>(RecordType::kCommand);
+    command.value_type = static_cast<uint8_t>(record::ValueType::kJob);
+    command.intent = record::IntentCode(intent);
+    command.broker_version = options_.broker_version;
+    command.typed_value.Set(record::fb::JobRecordT(*job->value));
+    commands.push_back(std::move(command));
+    return commands.size() < limit;
+  };
+  state.jobs.ForEachDeadlineBefore(
+      now, [&](int64_t key) { return add(key, record::JobIntent::kTimeOut); });
+  if (commands.size() < limit) {
+    state.jobs.ForEachBackoffBefore(
+        now, [&](int64_t key) { return add(key, record::JobIntent::kRecurAfterBackoff); });
+  }
+  return commands;
+}
+
+std::vector<PartitionCommand> Engine::Impl::PendingOutgoing() {
+  state::Transaction transaction = store_->BeginTransaction();
+  Status error;
+  state::EngineState state(&transaction, &error);
+  std::vector<PartitionCommand> pending;
+  state.access.Iterate(ColumnFamily::kCommandDistribution, state::KeyRange::All(),
+                       [&](std::string_view key, std::string_view bytes) {
+                         state::KeyReader reader(key);
+                         int64_t distribution, partition;
+                         if (!reader.ReadInt64(&distribution) || !reader.ReadInt64(&partition))
+                           return true;
+                         Result<RecordT> command = record::DecodeRecord(bytes);
+                         if (!command.ok()) return true;
+                         command->partition_id = static_cast<int32_t>(partition);
+                         pending.push_back({static_cast<int32_t>(partition), std::move(*command)});
+                         return true;
+                       });
+  return pending;
+}
+
+Result<std::unique_ptr<Engine>> Engine::Open(state::StateStore* store,
+                                             const EngineOptions& options) {
+  if (options.partition_id < 1 || options.partition_id > record::kMaxKeyPartitionId) {
+    return Status::InvalidArgument("partition id must be in [1, " +
+                                   std::to_string(record::kMaxKeyPartitionId) + "]");
+  }
+  if (options.partition_count < options.partition_id) {
+    return Status::InvalidArgument("partition count must be at least the partition id");
+  }
+  Result<int64_t> counter = ReadKeyCounter(store);
+  if (!counter.ok()) return counter.status();
+  Result<int64_t> last_processed = store->LastProcessedPosition();
+  if (!last_processed.ok()) return last_processed.status();
+  return std::unique_ptr<Engine>(
+      new Engine(std::make_unique<Impl>(store, options, *counter, *last_processed)));
+}
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+Result<ProcessingResult> Engine::ProcessCommand(const record::fb::Record& command,
+                                                int64_t position) {
+  return impl_->ProcessCommand(command, position);
+}
+
+Status Engine::Replay(const record::fb::Record& record, int64_t position) {
+  return impl_->Replay(record, position);
+}
+
+int64_t Engine::LastProcessedPosition() const {
+  return impl_->last_processed();
+}
+
+std::optional<int64_t> Engine::NextDueDate() const {
+  return impl_->NextDueDate();
+}
+
+std::vector<RecordT> Engine::DueCommands(int64_t now, size_t limit) {
+  return impl_->DueCommands(now, limit);
+}
+
+std::vector<PartitionCommand> Engine::PendingOutgoing() {
+  return impl_->PendingOutgoing();
+}
+
+}  // namespace waggle::engine

@@ -1,0 +1,512 @@
+#include "engine/processing/bpmn/bpmn_processor.h"
+
+#include "common/record/intent.h"
+#include "engine/appliers/event_applier.h"
+#include "engine/processing/bpmn/element_types.h"
+#include "engine/processing/incidents.h"
+
+namespace waggle::engine {
+
+using bpmn::ElementType;
+using bpmn::EventKind;
+using bpmn::FlowIndex;
+using nlohmann::json;
+using record::ProcessInstanceIntent;
+using record::RejectionType;
+using record::fb::ErrorType;
+using record::fb::ProcessInstanceRecordT;
+using record::fb::RecordT;
+
+namespace {
+
+// Sets `path` ("a" or "a.b.c") in `document`, creating nested objects.
+void SetPath(json& document, const std::string& path, json value) {
+  json* node = &document;
+  size_t start = 0;
+  while (true) {
+    size_t dot = path.find('.', start);
+    std::string part =
+        path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (dot == std::string::npos) {
+      (*node)[part] = std::move(value);
+      return;
+    }
+    json& child = (*node)[part];
+    if (!child.is_object()) child = json::object();
+    node = &child;
+    start = dot + 1;
+  }
+}
+
+std::string_view StateName(uint8_t intent) {
+  auto name = record::IntentName(record::ValueType::kProcessInstance, intent);
+  return name ? *name : "UNKNOWN";
+}
+
+bool Is(uint8_t code, ProcessInstanceIntent intent) {
+  return code == record::IntentCode(intent);
+}
+
+}  // namespace
+
+BpmnProcessor::BpmnProcessor(ProcessingContext& context)
+    : context_(context), variables_(context), expressions_(context, variables_) {}
+
+std::optional<BpmnProcessor::Instance> BpmnProcessor::Load(int64_t key) {
+  auto stored = context_.state.element_instances.Get(key);
+  if (!stored || stored->value == nullptr) return std::nullopt;
+  Instance instance;
+  instance.key = key;
+  instance.process = context_.processes.Get(context_.state, stored->value->process_definition_key);
+  if (instance.process == nullptr) return std::nullopt;
+  if (stored->value->bpmn_element_type != record::fb::BpmnElementType::PROCESS) {
+    auto index = instance.process->model->FindElement(stored->value->element_id);
+    if (!index) return std::nullopt;
+    instance.element = &instance.process->model->elements[*index];
+  }
+  instance.stored = std::move(*stored);
+  return instance;
+}
+
+void BpmnProcessor::Write(Instance& instance, ProcessInstanceIntent intent) {
+  context_.writers.Event(instance.key, intent, ProcessInstanceRecordT(instance.value()));
+  instance.stored.state = record::IntentCode(intent);
+}
+
+void BpmnProcessor::OnCommand(const RecordT& command) {
+  switch (static_cast<ProcessInstanceIntent>(command.intent)) {
+    case ProcessInstanceIntent::kActivateElement: return Activate(command);
+    case ProcessInstanceIntent::kCompleteElement: return Complete(command);
+    case ProcessInstanceIntent::kTerminateElement: return Terminate(command);
+    case ProcessInstanceIntent::kCancel: return Cancel(command);
+    default:
+      context_.writers.Rejection(command, RejectionType::kInvalidArgument,
+                                 "Expected a PROCESS_INSTANCE command, but got an event intent");
+  }
+}
+
+void BpmnProcessor::Activate(const RecordT& command) {
+  const auto* value = command.typed_value.AsProcessInstanceRecord();
+  if (value == nullptr) return;
+  Instance instance;
+  instance.key = command.key;
+  instance.process = context_.processes.Get(context_.state, value->process_definition_key);
+  if (instance.process == nullptr) {
+    return context_.writers.Rejection(command, RejectionType::kNotFound,
+                                      "Expected to activate an element of process definition '" +
+                                          std::to_string(value->process_definition_key) +
+                                          "', but no such definition was found");
+  }
+  if (value->bpmn_element_type != record::fb::BpmnElementType::PROCESS) {
+    auto index = instance.process->model->FindElement(value->element_id);
+    if (!index) {
+      return context_.writers.Rejection(command, RejectionType::kNotFound,
+                                        "Expected to activate element '" + value->element_id +
+                                            "', but the process has no such element");
+    }
+    instance.element = &instance.process->model->elements[*index];
+  }
+  instance.stored.value = std::make_unique<ProcessInstanceRecordT>(*value);
+  Write(instance, ProcessInstanceIntent::kElementActivating);
+  ContinueActivation(instance);
+}
+
+void BpmnProcessor::ContinueActivation(Instance& instance) {
+  if (instance.element != nullptr && !instance.element->unsupported.empty()) {
+    return Incident(instance, ErrorType::UNKNOWN, instance.element->unsupported);
+  }
+  if (!ApplyInputs(instance)) return;
+  OnActivated(instance);
+}
+
+void BpmnProcessor::OnActivated(Instance& instance) {
+  const bpmn::Process& model = *instance.process->model;
+  if (instance.element == nullptr) {  // the process
+    auto start = model.NoneStartEvent();
+    Write(instance, ProcessInstanceIntent::kElementActivated);
+    if (start) ActivateChild(instance, model.elements[*start]);
+    return;
+  }
+  const bpmn::Element& element = *instance.element;
+  switch (element.type) {
+    case ElementType::kSubProcess:
+    case ElementType::kAdHocSubProcess: {
+      Write(instance, ProcessInstanceIntent::kElementActivated);
+      for (bpmn::ElementIndex child : element.children) {
+        const bpmn::Element& start = model.elements[child];
+        if (start.type == ElementType::kStartEvent && start.event_kind == EventKind::kNone) {
+          return ActivateChild(instance, start);
+        }
+      }
+      return;
+    }
+    case ElementType::kServiceTask:
+    case ElementType::kUserTask:
+    case ElementType::kSendTask:
+    case ElementType::kBusinessRuleTask:
+    case ElementType::kScriptTask:
+      if (element.job) return CreateJob(instance);
+      if (element.script) {
+        Result<json> result = expressions_.Evaluate(element.script->expression, instance.key);
+        if (!result.ok()) {
+          return Incident(instance, ErrorType::EXTRACT_VALUE_ERROR, result.status().message());
+        }
+        // The result is applied like a job's variables: locally with output
+        // mappings, otherwise propagated.
+        json document = json::object();
+        document[element.script->result_variable] = std::move(*result);
+        instance.stored.pending_variables = document.dump();
+        return PassThrough(instance);
+      }
+      return PassThrough(instance);
+    case ElementType::kExclusiveGateway: {
+      auto flows = ChooseExclusiveFlow(instance);
+      if (!flows) return;
+      return PassThrough(instance, std::move(flows));
+    }
+    case ElementType::kEndEvent:
+      if (element.event_kind == EventKind::kTerminate) {
+        PassThrough(instance);
+        // Everything else in the scope is terminated; the scope then
+        // completes (OnChildEnded) once its last child is gone.
+        const int64_t scope_key = instance.value().flow_scope_key;
+        for (int64_t child : context_.state.element_instances.Children(scope_key)) {
+          auto other = context_.state.element_instances.Get(child);
+          if (!other || other->value == nullptr) continue;
+          context_.writers.Command(child, ProcessInstanceIntent::kTerminateElement,
+                                   ProcessInstanceRecordT(*other->value));
+        }
+        return;
+      }
+      return PassThrough(instance);
+    case ElementType::kStartEvent:
+    case ElementType::kIntermediateThrowEvent:
+    case ElementType::kTask:
+    case ElementType::kManualTask:
+    case ElementType::kParallelGateway: return PassThrough(instance);
+    default:
+      // Elements that wait for something this engine does not deliver yet.
+      return Incident(instance, ErrorType::UNKNOWN,
+                      "Elements of type '" + std::string(ElementTypeName(element.type)) +
+                          "' with " + std::string(EventKindName(element.event_kind)) +
+                          " events are not supported by this engine yet");
+  }
+}
+
+void BpmnProcessor::PassThrough(Instance& instance, std::optional<std::vector<FlowIndex>> flows) {
+  Write(instance, ProcessInstanceIntent::kElementActivated);
+  Write(instance, ProcessInstanceIntent::kElementCompleting);
+  ContinueCompletion(instance, std::move(flows));
+}
+
+void BpmnProcessor::Complete(const RecordT& command) {
+  auto instance = Load(command.key);
+  if (!instance) {
+    return context_.writers.Rejection(command, RejectionType::kNotFound,
+                                      "Expected to complete element instance with key '" +
+                                          std::to_string(command.key) +
+                                          "', but no such element instance was found");
+  }
+  if (!Is(instance->stored.state, ProcessInstanceIntent::kElementActivated)) {
+    return context_.writers.Rejection(command, RejectionType::kInvalidState,
+                                      "Expected to complete element instance with key '" +
+                                          std::to_string(command.key) + "', but it is in state '" +
+                                          std::string(StateName(instance->stored.state)) + "'");
+  }
+  Write(*instance, ProcessInstanceIntent::kElementCompleting);
+  ContinueCompletion(*instance);
+}
+
+void BpmnProcessor::ContinueCompletion(Instance& instance,
+                                       std::optional<std::vector<FlowIndex>> flows) {
+  if (!instance.stored.pending_variables.empty()) {
+    json document = json::parse(instance.stored.pending_variables, nullptr, false);
+    if (document.is_object()) {
+      if (instance.element != nullptr && !instance.element->outputs.empty()) {
+        variables_.MergeLocal(instance.key, instance.value(), document);
+      } else {
+        variables_.MergePropagate(instance.key, instance.value(), document);
+      }
+    }
+  }
+  if (!ApplyOutputs(instance)) return;
+
+  if (instance.element == nullptr) return OnProcessCompleted(instance);
+  Write(instance, ProcessInstanceIntent::kElementCompleted);
+  std::vector<FlowIndex> taken = flows ? std::move(*flows) : instance.element->outgoing;
+  if (taken.empty()) return OnChildEnded(instance.value().flow_scope_key);
+  TakeFlows(instance, taken);
+}
+
+void BpmnProcessor::OnProcessCompleted(Instance& instance) {
+  // Read the result before ELEMENT_COMPLETED removes the variables.
+  auto awaiting = context_.state.access.GetTable<state::fb::AwaitingResult>(
+      state::ColumnFamily::kAwaitingResults, state::KeyOf(instance.key));
+  std::optional<json> result;
+  if (awaiting) result = variables_.Visible(instance.key, awaiting->fetch_variables);
+  Write(instance, ProcessInstanceIntent::kElementCompleted);
+  if (!awaiting) return;
+  record::fb::ProcessInstanceResultRecordT value;
+  value.bpmn_process_id = instance.value().bpmn_process_id;
+  value.process_definition_key = instance.value().process_definition_key;
+  value.version = instance.value().version;
+  value.process_instance_key = instance.key;
+  value.variables = result->dump(-1, ' ', false, json::error_handler_t::replace);
+  RecordT response;
+  response.key = instance.key;
+  response.timestamp = context_.now();
+  response.partition_id = context_.options.partition_id;
+  response.record_type = static_cast<uint8_t>(record::RecordType::kEvent);
+  response.value_type = static_cast<uint8_t>(record::ValueType::kProcessInstanceResult);
+  response.intent = record::IntentCode(record::ProcessInstanceResultIntent::kCompleted);
+  response.broker_version = context_.options.broker_version;
+  response.typed_value.Set(std::move(value));
+  context_.writers.Respond(awaiting->request_stream_id, awaiting->request_id, std::move(response));
+}
+
+void BpmnProcessor::TakeFlows(Instance& instance, const std::vector<FlowIndex>& flows) {
+  const bpmn::Process& model = *instance.process->model;
+  auto scope = Load(instance.value().flow_scope_key);
+  if (!scope) return;
+  for (FlowIndex index : flows) {
+    const bpmn::SequenceFlow& flow = model.flows[index];
+    ProcessInstanceRecordT value = instance.value();
+    value.element_id = flow.id;
+    value.bpmn_element_type = record::fb::BpmnElementType::SEQUENCE_FLOW;
+    value.bpmn_event_type = record::fb::BpmnEventType::UNSPECIFIED;
+    context_.writers.Event(context_.keys.Next(), ProcessInstanceIntent::kSequenceFlowTaken,
+                           std::move(value));
+    const bpmn::Element& target = model.elements[flow.target];
+    if (target.type == ElementType::kParallelGateway && target.incoming.size() > 1) {
+      // A joining gateway activates once a token waits on every incoming flow.
+      bool all_taken = true;
+      for (FlowIndex incoming : target.incoming) {
+        if (TakenFlowCount(context_.state, scope->key, target.id, model.flows[incoming].id) < 1) {
+          all_taken = false;
+          break;
+        }
+      }
+      if (!all_taken) continue;
+    }
+    ActivateChild(*scope, target);
+  }
+}
+
+void BpmnProcessor::ActivateChild(const Instance& scope, const bpmn::Element& element) {
+  ProcessInstanceRecordT value;
+  const ProcessInstanceRecordT& scope_value = *scope.stored.value;
+  value.bpmn_process_id = scope_value.bpmn_process_id;
+  value.version = scope_value.version;
+  value.process_definition_key = scope_value.process_definition_key;
+  value.process_instance_key = scope_value.process_instance_key;
+  value.element_id = element.id;
+  value.flow_scope_key = scope.key;
+  value.bpmn_element_type = RecordElementType(element);
+  value.bpmn_event_type = RecordEventType(element);
+  value.parent_process_instance_key = scope_value.parent_process_instance_key;
+  value.parent_element_instance_key = scope_value.parent_element_instance_key;
+  value.tenant_id = scope_value.tenant_id;
+  context_.writers.Command(context_.keys.Next(), ProcessInstanceIntent::kActivateElement,
+                           std::move(value));
+}
+
+void BpmnProcessor::OnChildEnded(int64_t scope_key) {
+  auto scope = Load(scope_key);
+  if (!scope || scope->stored.active_children > 0) return;
+  if (Is(scope->stored.state, ProcessInstanceIntent::kElementTerminating)) {
+    return FinishTermination(*scope);
+  }
+  if (Is(scope->stored.state, ProcessInstanceIntent::kElementActivated) &&
+      scope->stored.active_flows == 0) {
+    context_.writers.Command(scope->key, ProcessInstanceIntent::kCompleteElement,
+                             ProcessInstanceRecordT(scope->value()));
+  }
+}
+
+void BpmnProcessor::Terminate(const RecordT& command) {
+  auto instance = Load(command.key);
+  // Already ended or terminating: a second termination has nothing to do.
+  if (!instance || Is(instance->stored.state, ProcessInstanceIntent::kElementTerminating)) return;
+  StartTermination(*instance);
+}
+
+void BpmnProcessor::Cancel(const RecordT& command) {
+  auto instance = Load(command.key);
+  if (!instance || instance->element != nullptr) {
+    return context_.writers.Rejection(command, RejectionType::kNotFound,
+                                      "Expected to cancel a process instance with key '" +
+                                          std::to_string(command.key) +
+                                          "', but no such process was found");
+  }
+  if (instance->value().parent_process_instance_key >= 0) {
+    return context_.writers.Rejection(
+        command, RejectionType::kInvalidState,
+        "Expected to cancel a process instance with key '" + std::to_string(command.key) +
+            "', but it is created by a parent process instance. Cancel the root process "
+            "instance '" +
+            std::to_string(instance->value().parent_process_instance_key) + "' instead.");
+  }
+  if (Is(instance->stored.state, ProcessInstanceIntent::kElementTerminating)) {
+    return context_.writers.Rejection(command, RejectionType::kInvalidState,
+                                      "Expected to cancel a process instance with key '" +
+                                          std::to_string(command.key) +
+                                          "', but it is already being terminated");
+  }
+  StartTermination(*instance);
+  // Zeebe answers a cancellation with the ELEMENT_TERMINATING record.
+  for (auto it = context_.writers.records().rbegin(); it != context_.writers.records().rend();
+       ++it) {
+    if (it->record.key == instance->key &&
+        Is(it->record.intent, ProcessInstanceIntent::kElementTerminating)) {
+      return context_.writers.RespondTo(command, it->record);
+    }
+  }
+}
+
+void BpmnProcessor::StartTermination(Instance& instance) {
+  Write(instance, ProcessInstanceIntent::kElementTerminating);
+  if (instance.stored.job_key >= 0) {
+    if (auto job = context_.state.jobs.Get(instance.stored.job_key); job && job->value) {
+      context_.writers.Event(instance.stored.job_key, record::JobIntent::kCanceled,
+                             record::fb::JobRecordT(*job->value));
+    }
+  }
+  ResolveIncidentsOf(context_, instance.key);
+  std::vector<int64_t> children = context_.state.element_instances.Children(instance.key);
+  if (children.empty()) return FinishTermination(instance);
+  for (int64_t child : children) {
+    auto stored = context_.state.element_instances.Get(child);
+    if (!stored || stored->value == nullptr) continue;
+    context_.writers.Command(child, ProcessInstanceIntent::kTerminateElement,
+                             ProcessInstanceRecordT(*stored->value));
+  }
+}
+
+void BpmnProcessor::FinishTermination(Instance& instance) {
+  Write(instance, ProcessInstanceIntent::kElementTerminated);
+  OnChildEnded(instance.value().flow_scope_key);
+}
+
+void BpmnProcessor::ContinueAfterIncident(int64_t element_instance_key) {
+  auto instance = Load(element_instance_key);
+  if (!instance) return;
+  if (Is(instance->stored.state, ProcessInstanceIntent::kElementActivating)) {
+    ContinueActivation(*instance);
+  } else if (Is(instance->stored.state, ProcessInstanceIntent::kElementCompleting)) {
+    ContinueCompletion(*instance);
+  }
+}
+
+std::optional<std::vector<FlowIndex>> BpmnProcessor::ChooseExclusiveFlow(Instance& instance) {
+  const bpmn::Process& model = *instance.process->model;
+  const bpmn::Element& gateway = *instance.element;
+  if (gateway.outgoing.size() == 1 && !model.flows[gateway.outgoing[0]].condition) {
+    return std::vector<FlowIndex>{gateway.outgoing[0]};
+  }
+  json variables = variables_.Visible(instance.key);
+  for (FlowIndex index : gateway.outgoing) {
+    const bpmn::SequenceFlow& flow = model.flows[index];
+    if (!flow.condition || flow.is_default) continue;
+    Result<bool> holds = expressions_.EvaluateBoolean(*flow.condition, variables);
+    if (!holds.ok()) {
+      Incident(instance, ErrorType::CONDITION_ERROR, holds.status().message());
+      return std::nullopt;
+    }
+    if (*holds) return std::vector<FlowIndex>{index};
+  }
+  if (gateway.default_flow) return std::vector<FlowIndex>{*gateway.default_flow};
+  Incident(instance, ErrorType::CONDITION_ERROR,
+           "Expected at least one condition to evaluate to true, or to have a default flow");
+  return std::nullopt;
+}
+
+bool BpmnProcessor::ApplyInputs(Instance& instance) {
+  if (instance.element == nullptr || instance.element->inputs.empty()) return true;
+  json scope_variables = variables_.Visible(instance.value().flow_scope_key);
+  json document = json::object();
+  for (const bpmn::Mapping& mapping : instance.element->inputs) {
+    json value;
+    if (mapping.source) {
+      Result<json> result = expressions_.Evaluate(*mapping.source, scope_variables);
+      if (!result.ok()) {
+        Incident(instance, ErrorType::IO_MAPPING_ERROR, result.status().message());
+        return false;
+      }
+      value = std::move(*result);
+    }
+    SetPath(document, mapping.target, std::move(value));
+    // Later inputs see earlier ones, as in Zeebe's input mapping context.
+    scope_variables[mapping.target.substr(0, mapping.target.find('.'))] =
+        document[mapping.target.substr(0, mapping.target.find('.'))];
+  }
+  variables_.MergeLocal(instance.key, instance.value(), document);
+  return true;
+}
+
+bool BpmnProcessor::ApplyOutputs(Instance& instance) {
+  if (instance.element == nullptr || instance.element->outputs.empty()) return true;
+  json element_variables = variables_.Visible(instance.key);
+  json document = json::object();
+  for (const bpmn::Mapping& mapping : instance.element->outputs) {
+    json value;
+    if (mapping.source) {
+      Result<json> result = expressions_.Evaluate(*mapping.source, element_variables);
+      if (!result.ok()) {
+        Incident(instance, ErrorType::IO_MAPPING_ERROR, result.status().message());
+        return false;
+      }
+      value = std::move(*result);
+    }
+    SetPath(document, mapping.target, std::move(value));
+  }
+  variables_.MergePropagate(instance.value().flow_scope_key, instance.value(), document);
+  return true;
+}
+
+void BpmnProcessor::CreateJob(Instance& instance) {
+  const bpmn::Element& element = *instance.element;
+  Result<std::string> type = expressions_.EvaluateString(element.job->type, instance.key);
+  if (!type.ok()) {
+    return Incident(instance, ErrorType::EXTRACT_VALUE_ERROR, type.status().message());
+  }
+  Result<int64_t> retries = expressions_.EvaluateInteger(element.job->retries, instance.key);
+  if (!retries.ok()) {
+    return Incident(instance, ErrorType::EXTRACT_VALUE_ERROR, retries.status().message());
+  }
+  json headers = json::object();
+  for (const auto& [name, value] : element.task_headers) headers[name] = value;
+  record::fb::JobRecordT job;
+  job.type = std::move(*type);
+  job.retries = static_cast<int32_t>(*retries);
+  job.custom_headers = headers.dump();
+  job.variables = "{}";
+  job.process_instance_key = instance.value().process_instance_key;
+  job.bpmn_process_id = instance.value().bpmn_process_id;
+  job.process_definition_version = instance.value().version;
+  job.process_definition_key = instance.value().process_definition_key;
+  job.element_id = element.id;
+  job.element_instance_key = instance.key;
+  job.tenant_id = instance.value().tenant_id;
+  Write(instance, ProcessInstanceIntent::kElementActivated);
+  const std::string job_type = job.type;
+  context_.writers.Event(context_.keys.Next(), record::JobIntent::kCreated, std::move(job));
+  context_.writers.JobsAvailable(job_type);
+}
+
+void BpmnProcessor::Incident(Instance& instance, ErrorType type, std::string message,
+                             int64_t job_key) {
+  record::fb::IncidentRecordT incident;
+  incident.error_type = type;
+  incident.error_message = std::move(message);
+  incident.bpmn_process_id = instance.value().bpmn_process_id;
+  incident.process_definition_key = instance.value().process_definition_key;
+  incident.process_instance_key = instance.value().process_instance_key;
+  incident.element_id = instance.element ? instance.element->id : instance.value().element_id;
+  incident.element_instance_key = instance.key;
+  incident.job_key = job_key;
+  incident.variable_scope_key = instance.key;
+  incident.tenant_id = instance.value().tenant_id;
+  RaiseIncident(context_, std::move(incident));
+}
+
+}  // namespace waggle::engine

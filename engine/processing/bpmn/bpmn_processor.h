@@ -1,0 +1,89 @@
+// The BPMN element lifecycle, as Zeebe runs it: ACTIVATE_ELEMENT,
+// COMPLETE_ELEMENT and TERMINATE_ELEMENT commands (and CANCEL of a process
+// instance) move element instances through ELEMENT_ACTIVATING, _ACTIVATED,
+// _COMPLETING, _COMPLETED (or _TERMINATING, _TERMINATED); completing an
+// element takes its outgoing sequence flows, and a scope whose last path
+// ended completes. What differs per element type lives in OnActivated.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/processing/bpmn/expressions.h"
+#include "engine/processing/bpmn/variables.h"
+#include "engine/processing/processing_context.h"
+
+namespace waggle::engine {
+
+class BpmnProcessor {
+ public:
+  explicit BpmnProcessor(ProcessingContext& context);
+
+  // PROCESS_INSTANCE commands: ACTIVATE_ELEMENT, COMPLETE_ELEMENT,
+  // TERMINATE_ELEMENT, CANCEL.
+  void OnCommand(const record::fb::RecordT& command);
+
+  // Runs again the lifecycle step of an element instance that stopped at an
+  // incident (activation or completion), once the incident is resolved.
+  void ContinueAfterIncident(int64_t element_instance_key);
+
+ private:
+  // A live element instance with its model.
+  struct Instance {
+    int64_t key = -1;
+    std::shared_ptr<const DeployedProcess> process;
+    // The element; null for the process itself.
+    const bpmn::Element* element = nullptr;
+    state::fb::ElementInstanceT stored;
+    record::fb::ProcessInstanceRecordT& value() { return *stored.value; }
+  };
+
+  std::optional<Instance> Load(int64_t key);
+  void Write(Instance& instance, record::ProcessInstanceIntent intent);
+
+  void Activate(const record::fb::RecordT& command);
+  void Complete(const record::fb::RecordT& command);
+  void Terminate(const record::fb::RecordT& command);
+  void Cancel(const record::fb::RecordT& command);
+
+  // Activation after ELEMENT_ACTIVATING: input mappings, then the element's
+  // own behaviour.
+  void ContinueActivation(Instance& instance);
+  void OnActivated(Instance& instance);
+  // Completion after ELEMENT_COMPLETING: variables, output mappings,
+  // ELEMENT_COMPLETED, then the outgoing flows (`flows` when the element
+  // chose them, e.g. an exclusive gateway).
+  void ContinueCompletion(Instance& instance,
+                          std::optional<std::vector<bpmn::FlowIndex>> flows = std::nullopt);
+  // ACTIVATED, COMPLETING and the rest of completion at once (elements that
+  // do not wait).
+  void PassThrough(Instance& instance,
+                   std::optional<std::vector<bpmn::FlowIndex>> flows = std::nullopt);
+  void StartTermination(Instance& instance);
+  void FinishTermination(Instance& instance);
+
+  void TakeFlows(Instance& instance, const std::vector<bpmn::FlowIndex>& flows);
+  // Writes ACTIVATE_ELEMENT for `element` inside the scope `scope`.
+  void ActivateChild(const Instance& scope, const bpmn::Element& element);
+  // After a child of `scope_key` ended: completes or finishes terminating the
+  // scope when nothing is left in it.
+  void OnChildEnded(int64_t scope_key);
+  void OnProcessCompleted(Instance& instance);
+
+  // Exclusive gateway: the flow to take, or an incident.
+  std::optional<std::vector<bpmn::FlowIndex>> ChooseExclusiveFlow(Instance& instance);
+  bool ApplyInputs(Instance& instance);
+  bool ApplyOutputs(Instance& instance);
+  void CreateJob(Instance& instance);
+  void Incident(Instance& instance, record::fb::ErrorType type, std::string message,
+                int64_t job_key = -1);
+
+  ProcessingContext& context_;
+  Variables variables_;
+  Expressions expressions_;
+};
+
+}  // namespace waggle::engine

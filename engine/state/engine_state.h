@@ -1,0 +1,32 @@
+// The engine's typed state as seen by one transaction: every typed view over
+// the same StateAccess, so processors and appliers share one sticky error.
+#pragma once
+
+#include "engine/state/element_instance_state.h"
+#include "engine/state/job_state.h"
+#include "engine/state/process_state.h"
+#include "engine/state/state_access.h"
+#include "engine/state/variable_state.h"
+
+namespace waggle::engine::state {
+
+struct EngineState {
+  // REQUIRES: `transaction` and `error` outlive this object.
+  EngineState(Transaction* transaction, Status* error)
+      : access(transaction, error),
+        processes(&access),
+        element_instances(&access),
+        variables(&access),
+        jobs(&access) {}
+
+  EngineState(const EngineState&) = delete;
+  EngineState& operator=(const EngineState&) = delete;
+
+  StateAccess access;
+  ProcessState processes;
+  ElementInstanceState element_instances;
+  VariableState variables;
+  JobState jobs;
+};
+
+}  // namespace waggle::engine::state

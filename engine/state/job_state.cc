@@ -1,0 +1,114 @@
+#include "engine/state/job_state.h"
+
+#include <string>
+
+namespace waggle::engine::state {
+namespace {
+
+std::string TypeAndKey(std::string_view type, int64_t key) {
+  std::string out;
+  AppendString(&out, type);
+  AppendInt64(&out, key);
+  return out;
+}
+
+// Visits (time, key) index entries with time <= now.
+void ForEachDue(const StateAccess& access, ColumnFamily family, int64_t now,
+                const std::function<bool(int64_t)>& visit) {
+  std::string limit = KeyOf(now == INT64_MAX ? now : now + 1);
+  access.Iterate(family, KeyRange{"", limit}, [&](std::string_view key, std::string_view) {
+    KeyReader reader(key);
+    int64_t time, job_key;
+    if (!reader.ReadInt64(&time) || !reader.ReadInt64(&job_key)) return true;
+    return visit(job_key);
+  });
+}
+
+std::optional<int64_t> FirstTime(const StateAccess& access, ColumnFamily family) {
+  std::optional<int64_t> first;
+  access.Iterate(family, KeyRange::All(), [&](std::string_view key, std::string_view) {
+    KeyReader reader(key);
+    int64_t time;
+    if (reader.ReadInt64(&time)) first = time;
+    return false;
+  });
+  return first;
+}
+
+}  // namespace
+
+std::optional<fb::StoredJobT> JobState::Get(int64_t key) const {
+  return access_->GetTable<fb::StoredJob>(ColumnFamily::kJobs, KeyOf(key));
+}
+
+void JobState::Unindex(int64_t key, const fb::StoredJobT& stored) {
+  const record::fb::JobRecordT& job = *stored.value;
+  switch (static_cast<JobLifecycle>(stored.state)) {
+    case JobLifecycle::kActivatable:
+      access_->Delete(ColumnFamily::kJobActivatable, TypeAndKey(job.type, key));
+      break;
+    case JobLifecycle::kActivated:
+      access_->Delete(ColumnFamily::kJobDeadlines, KeyOf(job.deadline, key));
+      break;
+    case JobLifecycle::kBackoff:
+      access_->Delete(ColumnFamily::kJobBackoff, KeyOf(job.recurring_time, key));
+      break;
+    case JobLifecycle::kFailed: break;
+  }
+}
+
+void JobState::Put(int64_t key, JobLifecycle lifecycle, const record::fb::JobRecordT& job) {
+  if (auto previous = Get(key); previous && previous->value) Unindex(key, *previous);
+  fb::StoredJobT stored;
+  stored.state = static_cast<uint8_t>(lifecycle);
+  stored.value = std::make_unique<record::fb::JobRecordT>(job);
+  access_->PutTable<fb::StoredJob>(ColumnFamily::kJobs, KeyOf(key), stored);
+  switch (lifecycle) {
+    case JobLifecycle::kActivatable:
+      access_->Put(ColumnFamily::kJobActivatable, TypeAndKey(job.type, key), "");
+      break;
+    case JobLifecycle::kActivated:
+      access_->Put(ColumnFamily::kJobDeadlines, KeyOf(job.deadline, key), "");
+      break;
+    case JobLifecycle::kBackoff:
+      access_->Put(ColumnFamily::kJobBackoff, KeyOf(job.recurring_time, key), "");
+      break;
+    case JobLifecycle::kFailed: break;
+  }
+}
+
+void JobState::Remove(int64_t key) {
+  if (auto previous = Get(key); previous && previous->value) Unindex(key, *previous);
+  access_->Delete(ColumnFamily::kJobs, KeyOf(key));
+}
+
+void JobState::ForEachActivatable(std::string_view type,
+                                  const std::function<bool(int64_t)>& visit) const {
+  std::string prefix;
+  AppendString(&prefix, type);
+  access_->ForEachWithPrefix(ColumnFamily::kJobActivatable, prefix,
+                             [&](std::string_view rest, std::string_view) {
+                               KeyReader reader(rest);
+                               int64_t key;
+                               if (!reader.ReadInt64(&key)) return true;
+                               return visit(key);
+                             });
+}
+
+void JobState::ForEachDeadlineBefore(int64_t now, const std::function<bool(int64_t)>& visit) const {
+  ForEachDue(*access_, ColumnFamily::kJobDeadlines, now, visit);
+}
+
+void JobState::ForEachBackoffBefore(int64_t now, const std::function<bool(int64_t)>& visit) const {
+  ForEachDue(*access_, ColumnFamily::kJobBackoff, now, visit);
+}
+
+std::optional<int64_t> JobState::NextDueDate() const {
+  std::optional<int64_t> deadline = FirstTime(*access_, ColumnFamily::kJobDeadlines);
+  std::optional<int64_t> backoff = FirstTime(*access_, ColumnFamily::kJobBackoff);
+  if (!deadline) return backoff;
+  if (!backoff) return deadline;
+  return std::min(*deadline, *backoff);
+}
+
+}  // namespace waggle::engine::state

@@ -1,0 +1,46 @@
+// Jobs, with the indexes that find them: activatable jobs by type, activated
+// jobs by deadline, failed jobs by the end of their retry back-off.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include "engine/state/state_access.h"
+
+namespace waggle::engine::state {
+
+enum class JobLifecycle : uint8_t {
+  kActivatable = 0,  // waits for a worker
+  kActivated = 1,    // a worker holds it until its deadline
+  kFailed = 2,       // no retries left, or an error was thrown: an incident waits
+  kBackoff = 3,      // failed with retries left; activatable after its back-off
+};
+
+class JobState {
+ public:
+  explicit JobState(StateAccess* access) : access_(access) {}
+
+  std::optional<fb::StoredJobT> Get(int64_t key) const;
+  // Stores the job and moves it to the index its lifecycle calls for.
+  void Put(int64_t key, JobLifecycle lifecycle, const record::fb::JobRecordT& job);
+  void Remove(int64_t key);
+
+  // Activatable jobs of `type` in key order; the visitor returns false to stop.
+  void ForEachActivatable(std::string_view type,
+                          const std::function<bool(int64_t key)>& visit) const;
+  // Activated jobs whose deadline is <= now / failed jobs whose back-off
+  // ends <= now, in time order.
+  void ForEachDeadlineBefore(int64_t now, const std::function<bool(int64_t key)>& visit) const;
+  void ForEachBackoffBefore(int64_t now, const std::function<bool(int64_t key)>& visit) const;
+  // The earliest deadline or back-off end, if any.
+  std::optional<int64_t> NextDueDate() const;
+
+ private:
+  void Unindex(int64_t key, const fb::StoredJobT& stored);
+
+  StateAccess* access_;
+};
+
+}  // namespace waggle::engine::state

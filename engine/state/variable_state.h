@@ -1,0 +1,36 @@
+// Variables by scope: (scope key, name) -> value. A scope is an element
+// instance key (the process instance key for the root scope).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/state/state_access.h"
+
+namespace waggle::engine::state {
+
+struct Variable {
+  std::string name;
+  int64_t key = -1;
+  std::string value;  // JSON text
+};
+
+class VariableState {
+ public:
+  explicit VariableState(StateAccess* access) : access_(access) {}
+
+  std::optional<fb::StoredVariableT> Get(int64_t scope_key, std::string_view name) const;
+  void Put(int64_t scope_key, std::string_view name, int64_t variable_key, std::string value);
+  // The variables of one scope, in name order.
+  std::vector<Variable> OfScope(int64_t scope_key) const;
+  void RemoveScope(int64_t scope_key);
+
+ private:
+  StateAccess* access_;
+};
+
+}  // namespace waggle::engine::state
