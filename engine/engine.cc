@@ -49,7 +49,7 @@ class Engine::Impl {
         last_processed_(last_processed) {}
 
   Result<ProcessingResult> ProcessCommand(const record::fb::Record& command, int64_t position);
-  Status Replay(const record::fb::Record& record, int64_t position);
+  Status Replay(std::span<const record::fb::Record* const> records);
   std::optional<int64_t> NextDueDate();
   std::vector<RecordT> DueCommands(int64_t now, size_t limit);
   std::vector<PartitionCommand> PendingOutgoing();
@@ -116,23 +116,22 @@ Result<ProcessingResult> Engine::Impl::ProcessCommand(const record::fb::Record& 
   return result;
 }
 
-Status Engine::Impl::Replay(const record::fb::Record& record, int64_t position) {
-  (void)position;
-  const int64_t source = record.source_record_position();
-  const bool is_event = record.record_type() == static_cast<uint8_t>(RecordType::kEvent);
-  if (!is_event && source <= last_processed_) return Status::OK();
+Status Engine::Impl::Replay(std::span<const record::fb::Record* const> records) {
   state::Transaction transaction = store_->BeginTransaction();
   Status error;
+  state::EngineState state(&transaction, &error);
   const int64_t counter_before = keys_.last_counter();
-  if (is_event) {
+  int64_t processed = last_processed_;
+  for (const record::fb::Record* record : records) {
+    // A record written by processing its source command means that command
+    // is processed; only events change state.
+    processed = std::max(processed, record->source_record_position());
+    if (record->record_type() != static_cast<uint8_t>(RecordType::kEvent)) continue;
     RecordT unpacked;
-    record.UnPackTo(&unpacked);
-    state::EngineState state(&transaction, &error);
+    record->UnPackTo(&unpacked);
     applier_.Apply(state, unpacked);
   }
-  // What a record was written by processing its source command: that
-  // command is processed.
-  return Commit(transaction, error, counter_before, source);
+  return Commit(transaction, error, counter_before, processed);
 }
 
 std::optional<int64_t> Engine::Impl::NextDueDate() {
@@ -216,8 +215,13 @@ Result<ProcessingResult> Engine::ProcessCommand(const record::fb::Record& comman
   return impl_->ProcessCommand(command, position);
 }
 
-Status Engine::Replay(const record::fb::Record& record, int64_t position) {
-  return impl_->Replay(record, position);
+Status Engine::Replay(const record::fb::Record& record, int64_t /*position*/) {
+  const record::fb::Record* one[] = {&record};
+  return impl_->Replay(one);
+}
+
+Status Engine::Replay(std::span<const record::fb::Record* const> records) {
+  return impl_->Replay(records);
 }
 
 int64_t Engine::LastProcessedPosition() const {

@@ -1,12 +1,12 @@
-// Variables by scope: (scope key, name) -> value. A scope is an element
-// instance key (the process instance key for the root scope).
+// Variables by scope: scope key -> its variables (one ScopeVariables entry).
+// A scope is an element instance key (the process instance key for the root
+// scope).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "engine/state/state_access.h"
@@ -23,7 +23,7 @@ class VariableState {
  public:
   explicit VariableState(StateAccess* access) : access_(access) {}
 
-  std::optional<fb::StoredVariableT> Get(int64_t scope_key, std::string_view name) const;
+  std::optional<Variable> Get(int64_t scope_key, std::string_view name) const;
   void Put(int64_t scope_key, std::string_view name, int64_t variable_key, std::string value);
   // The variables of one scope, in name order.
   std::vector<Variable> OfScope(int64_t scope_key) const;
