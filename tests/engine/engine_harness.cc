@@ -90,6 +90,7 @@ bool EngineHarness::Step(int32_t partition_id) {
     responses_[response.request_id] = std::move(response.record);
   }
   for (PartitionCommand& command : result->outgoing) {
+    if (!deliver_outgoing_) continue;
     command.command.timestamp = -1;
     Append(command.partition_id, std::move(command.command));
   }

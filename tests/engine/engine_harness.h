@@ -63,6 +63,10 @@ class EngineHarness {
                                    bool local = false);
   record::fb::RecordT ResolveIncident(int64_t incident_key);
 
+  // Off: commands for other partitions are dropped, as if lost on the way
+  // (they stay pending in the sender's Engine::PendingOutgoing).
+  void set_deliver_outgoing(bool deliver) { deliver_outgoing_ = deliver; }
+
   // Moves the clock and appends what became due on every partition.
   void AdvanceTime(int64_t millis);
   int64_t now() const { return now_; }
@@ -112,6 +116,7 @@ class EngineHarness {
 
   int64_t now_ = 1'700'000'000'000;  // 2023-11-14T22:13:20Z
   int64_t next_request_id_ = 1;
+  bool deliver_outgoing_ = true;
   std::vector<std::unique_ptr<Partition>> partitions_;
   std::map<int64_t, record::fb::RecordT> responses_;
 };
