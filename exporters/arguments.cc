@@ -42,6 +42,15 @@ Result<int64_t> ArgumentReader::Int(std::string_view key, int64_t fallback, int6
   return value->get<int64_t>();
 }
 
+Status ArgumentReader::ReadInts(std::initializer_list<IntSetting> settings) {
+  for (const IntSetting& setting : settings) {
+    Result<int64_t> value = Int(setting.key, setting.fallback, setting.min, setting.max);
+    if (!value.ok()) return value.status();
+    *setting.out = *value;
+  }
+  return Status::OK();
+}
+
 Result<bool> ArgumentReader::Bool(std::string_view key, bool fallback) {
   const nlohmann::json* value = Find(key);
   if (value == nullptr) return fallback;

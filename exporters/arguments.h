@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <set>
 #include <string>
@@ -28,6 +29,14 @@ class ArgumentReader {
   // An integer in [min, max]; `fallback` when absent.
   Result<int64_t> Int(std::string_view key, int64_t fallback, int64_t min, int64_t max);
   Result<bool> Bool(std::string_view key, bool fallback);
+
+  // Int for each setting, into *out; stops at the first error.
+  struct IntSetting {
+    std::string_view key;
+    int64_t* out;
+    int64_t fallback, min, max;
+  };
+  Status ReadInts(std::initializer_list<IntSetting> settings);
   // A list of strings; empty when absent.
   Result<std::vector<std::string>> StringList(std::string_view key);
 

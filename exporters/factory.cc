@@ -4,6 +4,7 @@
 
 #include "exporters/arguments.h"
 #include "exporters/file/jsonl_file_exporter.h"
+#include "exporters/redis/redis_streams_exporter.h"
 
 namespace waggle::exporters {
 namespace {
@@ -20,6 +21,7 @@ std::unique_ptr<Exporter> Make() {
 
 constexpr BuiltIn kBuiltIns[] = {
     {JsonLinesFileExporter::kType, &Make<JsonLinesFileExporter>},
+    {RedisStreamsExporter::kType, &Make<RedisStreamsExporter>},
 };
 
 constexpr std::string_view kFilterSettings[] = {"recordTypes", "valueTypes"};

@@ -91,21 +91,13 @@ Status JsonLinesFileExporter::Configure(const ExporterContext& context) {
   Result<std::string> directory = args.String("directory", std::nullopt);
   if (!directory.ok()) return directory.status();
   directory_ = *directory;
-  struct IntSetting {
-    std::string_view key;
-    int64_t* out;
-    int64_t fallback, min, max;
-  };
-  for (const IntSetting& s : {
-           IntSetting{"maxFileBytes", &max_file_bytes_, 128 << 20, 1, int64_t{1} << 40},
-           IntSetting{"maxFiles", &max_files_, 10, 1, 1000000},
-           IntSetting{"flushEveryRecords", &flush_every_records_, 1, 1, 1000000},
-           IntSetting{"flushIntervalMs", &flush_interval_ms_, 1000, 0, 3600000},
-       }) {
-    Result<int64_t> value = args.Int(s.key, s.fallback, s.min, s.max);
-    if (!value.ok()) return value.status();
-    *s.out = *value;
-  }
+  Status s = args.ReadInts({
+      {"maxFileBytes", &max_file_bytes_, 128 << 20, 1, int64_t{1} << 40},
+      {"maxFiles", &max_files_, 10, 1, 1000000},
+      {"flushEveryRecords", &flush_every_records_, 1, 1, 1000000},
+      {"flushIntervalMs", &flush_interval_ms_, 1000, 0, 3600000},
+  });
+  if (!s.ok()) return s;
   Result<bool> fsync = args.Bool("fsync", false);
   if (!fsync.ok()) return fsync.status();
   fsync_ = *fsync;

@@ -190,22 +190,6 @@ TEST(FileExporterConfigTest, InvalidSettingsNameTheExporterAndTheSetting) {
   EXPECT_TRUE(load({{"directory", "/tmp"}, {"valueTypes", {"JOB"}}}).ok());
 }
 
-TEST(FactoryTest, RejectsUnknownTypesAndDuplicateIds) {
-  Status s = LoadExporter({"es", "elasticsearch", json::object()}, 0).status();
-  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
-  EXPECT_THAT(s.message(), HasSubstr("exporter 'es': unknown type 'elasticsearch'"));
-  EXPECT_THAT(s.message(), HasSubstr("'file'"));
-
-  json ok = {{"directory", "/tmp"}};
-  std::vector<ExporterConfig> configs = {{"a", "file", ok}, {"a", "file", ok}};
-  EXPECT_THAT(ValidateExporterConfigs(configs).message(), HasSubstr("'a' is configured twice"));
-  configs.pop_back();
-  EXPECT_TRUE(ValidateExporterConfigs(configs).ok());
-  configs.push_back({"b", "file", json::array()});
-  EXPECT_THAT(ValidateExporterConfigs(configs).message(),
-              HasSubstr("exporter 'b': arguments must be an object"));
-}
-
 TEST(FileExporterOpenTest, FailsWhenTheDirectoryCannotBeCreated) {
   fs::path file = fs::temp_directory_path() / ("waggle-not-a-dir-" + std::to_string(::getpid()));
   std::ofstream(file) << "x";
