@@ -113,6 +113,8 @@ void ExporterDirector::Close() {
   for (auto& slot : slots_) {
     if (slot->open_) slot->exporter_->Close();
   }
+  // What the exporters flushed and acknowledged while closing.
+  ReportAdvancedPositions();
   slots_.clear();
 }
 

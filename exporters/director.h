@@ -85,7 +85,8 @@ class ExporterDirector {
   // not backing off the records committed after the ones it handled.
   PollResult Poll(TimePoint now);
 
-  // Cancels tasks and closes every exporter. Idempotent.
+  // Cancels tasks and closes every exporter, then reports the positions they
+  // acknowledged while closing. Idempotent.
   void Close();
 
   // The lowest acknowledged position over all exporters: compaction must

@@ -119,6 +119,16 @@ TEST_F(FileExporterTest, FlushesOnTheIntervalThroughAScheduledTask) {
   EXPECT_EQ(r.wake_up, 200ms);  // the task keeps ticking
 }
 
+TEST_F(FileExporterTest, CloseWritesWhatIsBufferedAndReportsItsPosition) {
+  Open({{"flushEveryRecords", 1000}, {"flushIntervalMs", 0}});
+  Append(1, 3);
+  director_->Poll(0ms);
+  EXPECT_FALSE(fs::exists(File(1)));
+  director_->Close();
+  EXPECT_THAT(WrittenPositions(), ElementsAre(1, 2, 3));
+  EXPECT_EQ(store_.positions["files"].position, 3);
+}
+
 TEST_F(FileExporterTest, RotatesBySizeAndKeepsAtMostMaxFiles) {
   const int64_t line_bytes = static_cast<int64_t>(
       record::ToJsonText(*record::EncodedRecordToJson(MakeRecord(10))).size() + 1);
