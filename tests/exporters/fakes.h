@@ -52,7 +52,6 @@ class FakeSource : public CommittedRecordSource {
   void Append(int64_t position) { Append(position, MakeRecord(position)); }
 
   Status ReadAfter(int64_t after, size_t max_records, std::vector<CommittedRecord>* out) override {
-    ++reads;
     out->clear();
     if (!records_.empty() && after != -1 && after + 1 < records_.front().position) {
       return Status::Compacted("log starts at " + std::to_string(records_.front().position));
@@ -70,8 +69,6 @@ class FakeSource : public CommittedRecordSource {
   void CompactTo(int64_t position) {
     std::erase_if(records_, [&](const CommittedRecord& r) { return r.position <= position; });
   }
-
-  int reads = 0;
 
  private:
   std::vector<CommittedRecord> records_;
