@@ -10,6 +10,7 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler libleveldb-dev libsnappy-dev
   prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   libpugixml-dev nlohmann-json3-dev
+  libhiredis-dev redis-server
 )
 
 missing=()

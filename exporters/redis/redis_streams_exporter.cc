@@ -1,0 +1,156 @@
+#include "exporters/redis/redis_streams_exporter.h"
+
+#include <algorithm>
+
+#include "common/record/json.h"
+#include "common/record/value_type.h"
+#include "exporters/arguments.h"
+
+namespace waggle::exporters {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::chrono::milliseconds kMaxReconnectDelay = 10s;
+
+// KEYS[1]: the high-water key; KEYS[1 + i]: the stream of entry i.
+// ARGV[1]: maxLen (0: no trimming); ARGV[2]: partition id; entry i (from 1)
+// has its position at ARGV[2i + 1] and its record JSON at ARGV[2i + 2].
+// Positions are compared as decimal strings (exact for any int64, which Lua
+// numbers are not). Returns the number of entries added.
+constexpr std::string_view kScript = R"lua(
+redis.replicate_commands()
+local function above(a, b)
+  if #a ~= #b then return #a > #b end
+  return a > b
+end
+local mark = redis.call('GET', KEYS[1])
+local added = 0
+for i = 2, #KEYS do
+  local position = ARGV[2 * i - 1]
+  if not mark or above(position, mark) then
+    if ARGV[1] == '0' then
+      redis.call('XADD', KEYS[i], '*', 'partitionId', ARGV[2], 'position', position,
+                 'record', ARGV[2 * i])
+    else
+      redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[1], '*', 'partitionId', ARGV[2],
+                 'position', position, 'record', ARGV[2 * i])
+    end
+    mark = position
+    added = added + 1
+  end
+end
+if added > 0 then redis.call('SET', KEYS[1], mark) end
+return added
+)lua";
+
+}  // namespace
+
+RedisStreamsExporter::~RedisStreamsExporter() {
+  Close();
+}
+
+Status RedisStreamsExporter::Configure(const ExporterContext& context) {
+  id_ = context.id;
+  partition_id_ = context.partition_id;
+  ArgumentReader args(context.id, context.arguments);
+  Result<std::string> host = args.String("host", "127.0.0.1");
+  if (!host.ok()) return host.status();
+  host_ = *host;
+  Result<std::string> prefix = args.String("streamPrefix", "zeebe:");
+  if (!prefix.ok()) return prefix.status();
+  stream_prefix_ = *prefix;
+  int64_t port, flush_interval_ms, timeout_ms;
+  Status s = args.ReadInts({
+      {"port", &port, 6379, 1, 65535},
+      {"maxLen", &max_len_, 0, 0, INT64_MAX},
+      {"batchSize", &batch_size_, 500, 1, 100000},
+      {"flushIntervalMs", &flush_interval_ms, 100, 1, 3600000},
+      {"timeoutMs", &timeout_ms, 5000, 1, 3600000},
+  });
+  if (!s.ok()) return s;
+  port_ = static_cast<int>(port);
+  flush_interval_ = std::chrono::milliseconds(flush_interval_ms);
+  timeout_ = std::chrono::milliseconds(timeout_ms);
+  high_water_key_ =
+      stream_prefix_ + "exporter:" + id_ + ":partition:" + std::to_string(partition_id_);
+  return args.RejectUnread();
+}
+
+Status RedisStreamsExporter::Open(Controller* controller) {
+  controller_ = controller;
+  ScheduleFlush(flush_interval_);
+  return Status::OK();
+}
+
+Status RedisStreamsExporter::Export(const record::fb::Record& record) {
+  const int64_t position = record.position();
+  // A record already in the batch is handed again after a failed flush.
+  if (position > last_buffered_) {
+    // Verified records carry a known value type.
+    std::string_view type =
+        record::ValueTypeName(static_cast<record::ValueType>(record.value_type())).value_or("");
+    batch_.push_back(Entry{position, stream_prefix_ + std::string(type),
+                           record::ToJsonText(record::RecordToJson(record))});
+    last_buffered_ = position;
+  }
+  if (static_cast<int64_t>(batch_.size()) >= batch_size_) return Flush();
+  return Status::OK();
+}
+
+Status RedisStreamsExporter::Flush() {
+  if (batch_.empty()) return Status::OK();
+  if (connection_ == nullptr) {
+    Result<std::unique_ptr<RedisConnection>> connected =
+        RedisConnection::Connect(host_, port_, timeout_);
+    if (!connected.ok()) return Named(connected.status());
+    connection_ = std::move(*connected);
+  }
+  const std::string key_count = std::to_string(1 + batch_.size());
+  const std::string max_len = std::to_string(max_len_);
+  const std::string partition = std::to_string(partition_id_);
+  std::vector<std::string> positions;
+  positions.reserve(batch_.size());
+  std::vector<std::string_view> args = {"EVAL", kScript, key_count, high_water_key_};
+  for (const Entry& entry : batch_) args.push_back(entry.stream);
+  args.push_back(max_len);
+  args.push_back(partition);
+  for (const Entry& entry : batch_) {
+    args.push_back(positions.emplace_back(std::to_string(entry.position)));
+    args.push_back(entry.json);
+  }
+  Result<RedisReply> reply = connection_->Command(args);
+  if (!reply.ok()) {
+    if (reply.status().code() == Status::Code::kIOError) connection_.reset();
+    return Named(reply.status());
+  }
+  const int64_t acknowledged = batch_.back().position;
+  batch_.clear();
+  controller_->UpdateLastExportedPosition(acknowledged);
+  return Status::OK();
+}
+
+void RedisStreamsExporter::ScheduleFlush(std::chrono::milliseconds delay) {
+  flush_task_ = controller_->ScheduleTask(delay, [this, delay] {
+    // While Redis is unreachable, reconnect attempts back off.
+    ScheduleFlush(Flush().ok() ? flush_interval_ : std::min(2 * delay, kMaxReconnectDelay));
+  });
+}
+
+Status RedisStreamsExporter::Named(const Status& status) const {
+  std::string message = "exporter '" + id_ + "': " + status.message();
+  return status.code() == Status::Code::kIOError ? Status::IOError(std::move(message))
+                                                 : Status::Aborted(std::move(message));
+}
+
+void RedisStreamsExporter::Close() {
+  flush_task_.Cancel();
+  if (controller_ != nullptr) {
+    // Best effort: what is not acknowledged now is exported again by the next director.
+    (void)Flush();
+    controller_ = nullptr;
+  }
+  connection_.reset();
+}
+
+}  // namespace waggle::exporters
