@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian package waggle needs to build, test and benchmark.
+# Installs every Debian package waggle needs to build, test and benchmark,
+# then the official Zeebe clients from npm (scripts/install-npm-clients.sh).
 # Idempotent and non-interactive: packages already present are skipped, so a
 # second run costs one dpkg query.
 set -euo pipefail
@@ -22,11 +23,12 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}"
-sudo_cmd=()
-if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
-"${sudo_cmd[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+"$(dirname "$0")/install-npm-clients.sh"
