@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "cmd/gateway/gateway_command.h"
 #include "cmd/log_member/log_client_command.h"
 #include "cmd/log_member/log_member.h"
 
@@ -21,7 +22,11 @@ constexpr const char* kUsage =
     "  log-append   append entries through the leader, following leader changes\n"
     "               --members 1=HOST:CLIENTPORT,... [--group N] [--count N]\n"
     "               [--size BYTES] [--rate PER_SEC] [--batch N] [--inflight N]\n"
-    "               [--timeout-ms MS]\n";
+    "               [--timeout-ms MS]\n"
+    "  gateway      serve Zeebe's gateway protocol in front of brokers\n"
+    "               --contact-points HOST:PORT,... (broker command APIs)\n"
+    "               [--host ADDR] [--port N (26500)] [--request-timeout-ms MS (15000)]\n"
+    "               [--tls-cert PEM --tls-key PEM]\n";
 
 }  // namespace
 
@@ -47,6 +52,7 @@ int main(int argc, char** argv) {
   }
   if (command == "log-status") return waggle::cmd::RunLogStatusCommand(args);
   if (command == "log-append") return waggle::cmd::RunLogAppendCommand(args);
+  if (command == "gateway") return waggle::cmd::RunGatewayCommand(args);
   std::fprintf(stderr, "waggle: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
 }

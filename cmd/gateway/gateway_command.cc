@@ -1,0 +1,85 @@
+#include "cmd/gateway/gateway_command.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "cmd/flags.h"
+#include "gateway/server.h"
+
+namespace waggle::cmd {
+
+namespace {
+
+Result<gateway::GatewayOptions> ParseGatewayFlags(const std::vector<std::string>& args) {
+  Result<Flags> flags = Flags::Parse(args);
+  if (!flags.ok()) return flags.status();
+  gateway::GatewayOptions options;
+  Result<std::string> host = flags->String("host", "0.0.0.0");
+  Result<int64_t> port = flags->Int("port", 26500, 0, 65535);
+  Result<std::string> contact_points = flags->String("contact-points", "");
+  Result<int64_t> timeout = flags->Int("request-timeout-ms", 15000, 1, 3600 * 1000);
+  Result<std::string> cert = flags->String("tls-cert", "");
+  Result<std::string> key = flags->String("tls-key", "");
+  for (const Status& s : {host.status(), port.status(), contact_points.status(), timeout.status(),
+                          cert.status(), key.status()}) {
+    if (!s.ok()) return s;
+  }
+  if (Status s = flags->CheckAllUsed(); !s.ok()) return s;
+  std::stringstream list(*contact_points);
+  for (std::string item; std::getline(list, item, ',');) {
+    if (item.empty()) continue;
+    if (item.find(':') == std::string::npos) {
+      return Status::InvalidArgument("--contact-points expects host:port,... but got '" + item +
+                                     "'");
+    }
+    options.contact_points.push_back(item);
+  }
+  if (options.contact_points.empty()) {
+    return Status::InvalidArgument("--contact-points needs at least one broker host:port");
+  }
+  if (cert->empty() != key->empty()) {
+    return Status::InvalidArgument("--tls-cert and --tls-key go together");
+  }
+  options.listen_address = *host + ":" + std::to_string(*port);
+  options.request_timeout = std::chrono::milliseconds(*timeout);
+  options.tls_certificate_path = *cert;
+  options.tls_private_key_path = *key;
+  return options;
+}
+
+}  // namespace
+
+int RunGatewayCommand(const std::vector<std::string>& args) {
+  Result<gateway::GatewayOptions> options = ParseGatewayFlags(args);
+  if (!options.ok()) {
+    std::fprintf(stderr, "waggle gateway: %s\n", options.status().message().c_str());
+    return 2;
+  }
+  // Blocked before any thread starts, so that every thread inherits the mask
+  // and sigwait below receives the signal.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  gateway::GatewayServer server(*options);
+  if (Status s = server.Start(); !s.ok()) {
+    std::fprintf(stderr, "waggle gateway: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::printf("gateway: listening on port %d, contact points %zu, request timeout %lld ms\n",
+              server.port(), options->contact_points.size(),
+              static_cast<long long>(options->request_timeout.count()));
+  std::fflush(stdout);
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::printf("gateway: stopping\n");
+  std::fflush(stdout);
+  server.Stop();
+  return 0;
+}
+
+}  // namespace waggle::cmd
