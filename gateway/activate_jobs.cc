@@ -69,8 +69,13 @@ class ActivateJobsCall final : public grpc::ServerWriteReactor<gw::ActivateJobsR
   }
 
   void OnDone() override {
-    std::lock_guard lock(mu_);
-    self_.reset();  // callbacks still in flight keep their own references
+    std::shared_ptr<ActivateJobsCall> self;
+    {
+      std::lock_guard lock(mu_);
+      self = std::move(self_);
+    }
+    // Callbacks still in flight keep their own references; otherwise this
+    // call ends here, as its last statement.
   }
 
   void Wake() override {

@@ -258,6 +258,8 @@ class GatewayServer::Impl {
     grpc::ServerBuilder builder;
     builder.AddListeningPort(options_.listen_address, credentials, &port_);
     builder.SetMaxReceiveMessageSize(options_.max_message_size);
+    // A second gateway on a taken port must fail, not share the port.
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     builder.RegisterService(&service_);
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port_ == 0) {
