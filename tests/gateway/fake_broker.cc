@@ -27,8 +27,7 @@ class FakeBroker::Service final : public api::BrokerApi::CallbackService {
       received_.push_back(received);
       handler = handler_;
     }
-    std::optional<api::ExecuteCommandResponse> answer =
-        handler ? handler(received) : std::nullopt;
+    std::optional<api::ExecuteCommandResponse> answer = handler ? handler(received) : std::nullopt;
     if (!answer) {
       std::lock_guard lock(mu_);
       held_.push_back(reactor);
@@ -130,7 +129,9 @@ class FakeBroker::Service final : public api::BrokerApi::CallbackService {
 
 FakeBroker::FakeBroker(int32_t node_id) : node_id_(node_id), service_(new Service) {}
 
-FakeBroker::~FakeBroker() { Stop(); }
+FakeBroker::~FakeBroker() {
+  Stop();
+}
 
 void FakeBroker::Start() {
   grpc::ServerBuilder builder;

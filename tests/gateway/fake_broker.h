@@ -29,8 +29,8 @@ struct ReceivedCommand {
 class FakeBroker {
  public:
   // nullopt: never answer (the call stays open until the broker stops).
-  using Handler = std::function<std::optional<api::ExecuteCommandResponse>(
-      const ReceivedCommand& received)>;
+  using Handler =
+      std::function<std::optional<api::ExecuteCommandResponse>(const ReceivedCommand& received)>;
 
   explicit FakeBroker(int32_t node_id);
   ~FakeBroker();

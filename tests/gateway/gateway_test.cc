@@ -2,8 +2,8 @@
 // C++ stub generated from gateway.proto as a Zeebe client would: the command
 // each RPC sends and where, the response mapping, error mapping, retries on
 // leader changes and backpressure, long polling, and timeouts.
-#include <grpcpp/grpcpp.h>
 #include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -296,7 +296,8 @@ TEST_F(GatewayTest, KeyedCommandsGoToTheKeysPartition) {
   EXPECT_EQ(sent[5].command.key, EncodeKey(1, 11));
 
   EXPECT_EQ(sent[6].partition_id, 3);
-  const fb::VariableDocumentRecordT* document = sent[6].command.typed_value.AsVariableDocumentRecord();
+  const fb::VariableDocumentRecordT* document =
+      sent[6].command.typed_value.AsVariableDocumentRecord();
   EXPECT_EQ(document->scope_key, EncodeKey(3, 12));
   EXPECT_EQ(document->update_semantics, fb::VariableDocumentUpdateSemantic::LOCAL);
   EXPECT_EQ(document->variables, R"({"x":"y"})");
@@ -331,11 +332,11 @@ TEST_F(GatewayTest, PublishMessageGoesToTheCorrelationKeysPartition) {
 TEST_F(GatewayTest, RejectionsMapToZeebesCodesAndWording) {
   broker_.SetHandler([](const ReceivedCommand& received) {
     const auto type = static_cast<ValueType>(received.command.value_type);
-    const auto rejection = type == ValueType::kJob ? record::RejectionType::kInvalidState
+    const auto rejection = type == ValueType::kJob       ? record::RejectionType::kInvalidState
                            : type == ValueType::kMessage ? record::RejectionType::kAlreadyExists
                                                          : record::RejectionType::kNotFound;
-    return std::optional(RecordReply(
-        RejectionOf(received.command, static_cast<uint8_t>(rejection), "it says no")));
+    return std::optional(
+        RecordReply(RejectionOf(received.command, static_cast<uint8_t>(rejection), "it says no")));
   });
   StartGateway();
   gw::CreateProcessInstanceRequest create;
@@ -393,7 +394,8 @@ TEST_F(GatewayTest, BadInputIsRefusedBeforeReachingABroker) {
   gw::ActivateJobsRequest activate;
   activate.set_maxjobstoactivate(1);
   activate.set_timeout(1000);
-  auto reader = stub_->ActivateJobs(Context().get(), activate);
+  auto activate_context = Context();
+  auto reader = stub_->ActivateJobs(activate_context.get(), activate);
   gw::ActivateJobsResponse batch;
   EXPECT_FALSE(reader->Read(&batch));
   status = reader->Finish();
@@ -430,7 +432,8 @@ TEST_F(GatewayTest, UnimplementedRpcsSaySo) {
   gw::UpdateJobTimeoutResponse updated;
   EXPECT_EQ(stub_->UpdateJobTimeout(Context().get(), {}, &updated).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
-  auto stream = stub_->StreamActivatedJobs(Context().get(), {});
+  auto stream_context = Context();
+  auto stream = stub_->StreamActivatedJobs(stream_context.get(), {});
   gw::ActivatedJob job;
   EXPECT_FALSE(stream->Read(&job));
   EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNIMPLEMENTED);
@@ -464,7 +467,8 @@ TEST_F(GatewayTest, HealthServiceReportsServing) {
   std::vector<grpc::Slice> slices;
   ASSERT_TRUE(response.Dump(&slices).ok());
   std::string bytes;
-  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  for (const grpc::Slice& s : slices)
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   EXPECT_EQ(bytes, std::string("\x08\x01", 2));
 }
 
@@ -643,7 +647,8 @@ TEST_F(GatewayTest, ActivateJobsWithoutLongPollingAnswersAtOnce) {
   request.set_timeout(1000);
   request.set_maxjobstoactivate(3);
   request.set_requesttimeout(-1);
-  auto reader = stub_->ActivateJobs(Context(milliseconds(5000)).get(), request);
+  auto context = Context(milliseconds(5000));
+  auto reader = stub_->ActivateJobs(context.get(), request);
   gw::ActivateJobsResponse batch;
   EXPECT_FALSE(reader->Read(&batch));
   EXPECT_TRUE(reader->Finish().ok());

@@ -37,7 +37,8 @@ std::vector<std::string> Differences(const pb::FileDescriptor& theirs,
         out.push_back(where + " (" + f->name() + ") missing");
         continue;
       }
-      if (g->name() != f->name()) out.push_back(where + " named " + g->name() + ", not " + f->name());
+      if (g->name() != f->name())
+        out.push_back(where + " named " + g->name() + ", not " + f->name());
       if (g->type() != f->type()) out.push_back(where + " has type " + g->type_name());
       if (g->is_repeated() != f->is_repeated()) out.push_back(where + " repetition differs");
       if (f->message_type() != nullptr &&

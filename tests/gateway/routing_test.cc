@@ -13,7 +13,7 @@ namespace {
 TEST(CorrelationKeyHash, MatchesJavasStringHashCodeForAscii) {
   EXPECT_EQ(CorrelationKeyHash(""), 0);
   EXPECT_EQ(CorrelationKeyHash("a"), 97);
-  EXPECT_EQ(CorrelationKeyHash("hello"), 99162322);           // "hello".hashCode()
+  EXPECT_EQ(CorrelationKeyHash("hello"), 99162322);        // "hello".hashCode()
   EXPECT_EQ(CorrelationKeyHash("order-123"), -392797389);  // "order-123".hashCode()
 }
 

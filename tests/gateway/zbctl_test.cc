@@ -92,8 +92,8 @@ class ZbctlTest : public ::testing::Test {
   }
 
   Output Zbctl(const std::string& args) {
-    return Run(std::string(WAGGLE_ZBCTL) + " --insecure --address 127.0.0.1:" +
-               std::to_string(gateway_->port()) + " " + args);
+    return Run(std::string(WAGGLE_ZBCTL) +
+               " --insecure --address 127.0.0.1:" + std::to_string(gateway_->port()) + " " + args);
   }
 
   FakeBroker broker_{0};
