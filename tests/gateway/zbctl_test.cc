@@ -24,7 +24,7 @@ struct Output {
   std::string text;  // stdout and stderr
 };
 
-Output Run(const std::string& command) {
+Output RunCommand(const std::string& command) {
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   if (pipe == nullptr) return {-1, "popen failed"};
   std::string text;
@@ -92,8 +92,8 @@ class ZbctlTest : public ::testing::Test {
   }
 
   Output Zbctl(const std::string& args) {
-    return Run(std::string(WAGGLE_ZBCTL) +
-               " --insecure --address 127.0.0.1:" + std::to_string(gateway_->port()) + " " + args);
+    return RunCommand(std::string(WAGGLE_ZBCTL) + " --insecure --address 127.0.0.1:" +
+                      std::to_string(gateway_->port()) + " " + args);
   }
 
   FakeBroker broker_{0};
@@ -121,8 +121,10 @@ TEST_F(ZbctlTest, DeployCreateAndPublish) {
   std::ofstream(file) << "<definitions id=\"order\"/>";
   Output deployed = Zbctl("deploy " + file);
   ASSERT_EQ(deployed.exit_code, 0) << deployed.text;
-  EXPECT_NE(deployed.text.find("\"bpmnProcessId\": \"order-process\""), std::string::npos)
+  // zbctl 8.4 deploys through DeployProcess and prints its response as JSON.
+  EXPECT_NE(deployed.text.find("\"bpmnProcessId\":  \"order-process\""), std::string::npos)
       << deployed.text;
+  EXPECT_NE(deployed.text.find("\"tenantId\":  \"<default>\""), std::string::npos) << deployed.text;
   EXPECT_NE(deployed.text.find(std::to_string(record::EncodeKey(1, 100))), std::string::npos)
       << deployed.text;
 
