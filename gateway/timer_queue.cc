@@ -50,8 +50,11 @@ void TimerQueue::Run() {
       continue;
     }
     auto first = tasks_.begin();
-    if (!stopped_ && first->first.first > Clock::now()) {
-      wake_.wait_until(lock, first->first.first);
+    // A copy: wait_until reads it again after waking, when Cancel may have
+    // erased the task.
+    const Clock::time_point due = first->first.first;
+    if (!stopped_ && due > Clock::now()) {
+      wake_.wait_until(lock, due);
       continue;
     }
     Task task = std::move(first->second);
