@@ -1,11 +1,16 @@
 #include "gateway/topology_poller.h"
 
+#include <algorithm>
 #include <set>
 
 #include "gateway/broker_client.h"
 #include "gateway/topology.h"
 
 namespace waggle::gateway {
+
+// A broker gets at least this long to answer, however short the interval: a
+// loaded broker must not drop out of the topology because it answered slowly.
+constexpr std::chrono::milliseconds kMinReplyTimeout{2000};
 
 TopologyPoller::TopologyPoller(BrokerClient* brokers, TopologyCache* topology, TimerQueue* timers,
                                std::vector<std::string> contact_points,
@@ -23,7 +28,7 @@ void TopologyPoller::Start() {
 }
 
 void TopologyPoller::Tick() {
-  PollRound();
+  RefreshNow();
   {
     std::lock_guard lock(mu_);
     if (stopped_) return;
@@ -58,14 +63,16 @@ void TopologyPoller::PollRound() {
     replies_pending_ += static_cast<int>(addresses.size());
   }
   for (const std::string& address : addresses) {
-    brokers_->GetTopology(address, interval_, [this](Result<ClusterState> report) {
-      if (report.ok()) {
-        topology_->Update(*report);
-        for (const BrokerState& broker : report->brokers) on_broker_(broker.address());
-      }
-      std::lock_guard lock(mu_);
-      --replies_pending_;
-    });
+    brokers_->GetTopology(address, std::max(interval_, kMinReplyTimeout),
+                          [this](Result<ClusterState> report) {
+                            if (report.ok()) {
+                              topology_->Update(*report);
+                              for (const BrokerState& broker : report->brokers)
+                                on_broker_(broker.address());
+                            }
+                            std::lock_guard lock(mu_);
+                            --replies_pending_;
+                          });
   }
 }
 

@@ -26,7 +26,8 @@ class TopologyPoller {
                  std::vector<std::string> contact_points, std::chrono::milliseconds interval,
                  std::function<void(const std::string& address)> on_broker);
 
-  // Polls now and then every interval. REQUIRES: not started before.
+  // Polls now and then every interval; a round still waiting for replies
+  // is not doubled. REQUIRES: not started before.
   void Start();
   // One more poll round now, unless a round is still in flight.
   void RefreshNow();
