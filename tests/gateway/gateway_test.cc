@@ -728,15 +728,15 @@ TEST_F(GatewayTest, StopEndsParkedLongPolls) {
 
 TEST_F(GatewayTest, UndeliveredJobsAreGivenBack) {
   // The worker is gone by the time its jobs come back from the broker.
-  std::atomic<bool> cancelled{false};
-  auto context = Context();
-  grpc::ClientContext* raw = context.get();
+  // Shared with the handler, which may still run after the test body.
+  auto cancelled = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<grpc::ClientContext> context = Context();
   FakeBroker::Handler jobs = JobsOn(1, 1);
-  broker_.SetHandler([&](const ReceivedCommand& received) {
+  broker_.SetHandler([cancelled, context, jobs](const ReceivedCommand& received) {
     if (received.command.value_type == static_cast<uint8_t>(ValueType::kJobBatch) &&
         received.partition_id == 1) {
-      raw->TryCancel();
-      cancelled = true;
+      *cancelled = true;  // before the client can see the cancellation
+      context->TryCancel();
       std::this_thread::sleep_for(milliseconds(100));
     }
     return jobs(received);
@@ -752,10 +752,10 @@ TEST_F(GatewayTest, UndeliveredJobsAreGivenBack) {
   while (reader->Read(&batch)) {
   }
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
-  ASSERT_TRUE(cancelled);
+  ASSERT_TRUE(*cancelled);
   // The job activated on partition 1 goes back with its retries unchanged.
   bool given_back = false;
-  for (int i = 0; i < 200 && !given_back; ++i) {
+  for (int i = 0; i < 1000 && !given_back; ++i) {
     for (const ReceivedCommand& sent : broker_.received()) {
       if (sent.command.value_type == static_cast<uint8_t>(ValueType::kJob)) {
         EXPECT_EQ(sent.command.intent, IntentCode(record::JobIntent::kFail));
