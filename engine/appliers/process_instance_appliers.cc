@@ -1,5 +1,6 @@
 // Element instance lifecycle: ELEMENT_ACTIVATING creates the instance and
-// counts it in its flow scope, the other lifecycle events move its state,
+// counts it in its flow scope (in a multi-instance body, it also numbers the
+// inner instance), the other lifecycle events move its state,
 // COMPLETED/TERMINATED remove it with its variables. SEQUENCE_FLOW_TAKEN
 // counts a token in the flow scope (and, into a joining parallel gateway,
 // which incoming flow it came by).
@@ -53,10 +54,22 @@ void OnActivating(state::EngineState& state, ProcessCache& processes,
   state::fb::ElementInstanceT instance;
   instance.state = event.intent;
   instance.value = std::make_unique<record::fb::ProcessInstanceRecordT>(value);
+
+  // An inner instance of a multi-instance body takes the body's next loop
+  // counter; it came by no sequence flow.
+  auto scope =
+      value.flow_scope_key >= 0 ? state.element_instances.Get(value.flow_scope_key) : std::nullopt;
+  const bool inner =
+      scope && scope->value != nullptr &&
+      scope->value->bpmn_element_type == record::fb::BpmnElementType::MULTI_INSTANCE_BODY;
+  if (inner) {
+    instance.loop_counter = ++scope->loop_counter;
+    state.element_instances.Put(value.flow_scope_key, *scope);
+  }
   state.element_instances.Put(event.key, instance);
 
   int consumed_flows = 0;
-  auto process = processes.Get(state, value.process_definition_key);
+  auto process = inner ? nullptr : processes.Get(state, value.process_definition_key);
   if (process != nullptr) {
     if (auto index = process->model->FindElement(value.element_id)) {
       const bpmn::Element& element = process->model->elements[*index];

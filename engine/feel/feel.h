@@ -17,6 +17,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -67,5 +69,10 @@ struct EvalContext {
 // items, more than 10^6 evaluation steps, variables nested deeper than 200).
 // Never throws.
 Result<nlohmann::json> Evaluate(const Expression& expression, const EvalContext& context);
+
+// The variable an expression reads when it is nothing but a variable or a
+// path into one ("x", "x.y.z" -> "x"); nullopt for anything else. Zeebe uses
+// this to give a multi-instance outputElement a local variable per instance.
+std::optional<std::string> VariableNameOf(const Expression& expression);
 
 }  // namespace waggle::feel

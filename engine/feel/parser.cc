@@ -565,4 +565,11 @@ Result<std::shared_ptr<const Expression>> Parse(std::string_view text) {
   return std::shared_ptr<const Expression>(std::make_shared<Expression>(std::move(root).value()));
 }
 
+std::optional<std::string> VariableNameOf(const Expression& expression) {
+  const Node* node = &expression.root();
+  while (node->kind == NodeKind::kPath) node = node->children[0].get();
+  if (node->kind != NodeKind::kName) return std::nullopt;
+  return node->text;
+}
+
 }  // namespace waggle::feel

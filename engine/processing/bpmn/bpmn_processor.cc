@@ -106,6 +106,24 @@ void BpmnProcessor::Activate(const RecordT& command) {
     }
     instance.element = &instance.process->model->elements[*index];
   }
+  if (value->flow_scope_key >= 0) {
+    // Commands to activate children may still be on their way when their
+    // scope ends or starts terminating (or a body met its completion
+    // condition): they are rejected, as in Zeebe.
+    auto scope = context_.state.element_instances.Get(value->flow_scope_key);
+    if (!scope) {
+      return context_.writers.Rejection(command, RejectionType::kInvalidState,
+                                        "Expected flow scope instance with key '" +
+                                            std::to_string(value->flow_scope_key) +
+                                            "' to be present in state but not found.");
+    }
+    if (!Is(scope->state, ProcessInstanceIntent::kElementActivated)) {
+      return context_.writers.Rejection(
+          command, RejectionType::kInvalidState,
+          "Expected flow scope instance to be not terminating but was '" +
+              std::string(StateName(scope->state)) + "'.");
+    }
+  }
   instance.stored.value = std::make_unique<ProcessInstanceRecordT>(*value);
   Write(instance, ProcessInstanceIntent::kElementActivating);
   ContinueActivation(instance);
@@ -115,6 +133,8 @@ void BpmnProcessor::ContinueActivation(Instance& instance) {
   if (instance.element != nullptr && !instance.element->unsupported.empty()) {
     return Incident(instance, ErrorType::UNKNOWN, instance.element->unsupported);
   }
+  if (instance.is_body()) return ActivateBody(instance);
+  if (instance.is_inner() && !SetLoopVariables(instance)) return;
   if (!ApplyInputs(instance)) return;
   OnActivated(instance);
 }
@@ -219,19 +239,30 @@ void BpmnProcessor::Complete(const RecordT& command) {
 
 void BpmnProcessor::ContinueCompletion(Instance& instance,
                                        std::optional<std::vector<FlowIndex>> flows) {
-  if (!instance.stored.pending_variables.empty()) {
-    json document = json::parse(instance.stored.pending_variables, nullptr, false);
-    if (document.is_object()) {
-      if (instance.element != nullptr && !instance.element->outputs.empty()) {
-        variables_.MergeLocal(instance.key, instance.value(), document);
-      } else {
-        variables_.MergePropagate(instance.key, instance.value(), document);
+  if (instance.is_body()) {
+    // The inner instances applied the variables and output mappings.
+    PropagateOutputCollection(instance);
+  } else {
+    if (!instance.stored.pending_variables.empty()) {
+      json document = json::parse(instance.stored.pending_variables, nullptr, false);
+      if (document.is_object()) {
+        if (instance.element != nullptr && !instance.element->outputs.empty()) {
+          variables_.MergeLocal(instance.key, instance.value(), document);
+        } else {
+          variables_.MergePropagate(instance.key, instance.value(), document);
+        }
       }
     }
+    if (!ApplyOutputs(instance)) return;
   }
-  if (!ApplyOutputs(instance)) return;
 
   if (instance.element == nullptr) return OnProcessCompleted(instance);
+  if (instance.is_inner()) {
+    std::optional<InnerCompletion> completion = BeforeInnerCompleted(instance);
+    if (!completion) return;
+    Write(instance, ProcessInstanceIntent::kElementCompleted);
+    return AfterInnerCompleted(instance.value().flow_scope_key, *completion);
+  }
   Write(instance, ProcessInstanceIntent::kElementCompleted);
   std::vector<FlowIndex> taken = flows ? std::move(*flows) : instance.element->outgoing;
   if (taken.empty()) return OnChildEnded(instance.value().flow_scope_key);
@@ -301,7 +332,9 @@ void BpmnProcessor::ActivateChild(const Instance& scope, const bpmn::Element& el
   value.process_instance_key = scope_value.process_instance_key;
   value.element_id = element.id;
   value.flow_scope_key = scope.key;
-  value.bpmn_element_type = RecordElementType(element);
+  value.bpmn_element_type = element.multi_instance && !scope.is_body()
+                                ? record::fb::BpmnElementType::MULTI_INSTANCE_BODY
+                                : RecordElementType(element);
   value.bpmn_event_type = RecordEventType(element);
   value.parent_process_instance_key = scope_value.parent_process_instance_key;
   value.parent_element_instance_key = scope_value.parent_element_instance_key;

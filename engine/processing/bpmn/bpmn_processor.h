@@ -39,6 +39,19 @@ class BpmnProcessor {
     const bpmn::Element* element = nullptr;
     state::fb::ElementInstanceT stored;
     record::fb::ProcessInstanceRecordT& value() { return *stored.value; }
+    // A multi-instance activity runs as a body (MULTI_INSTANCE_BODY) whose
+    // children are the inner instances of the activity; both have the
+    // activity as their element.
+    bool is_body() const {
+      return stored.value->bpmn_element_type == record::fb::BpmnElementType::MULTI_INSTANCE_BODY;
+    }
+    bool is_inner() const { return element && element->multi_instance && !is_body(); }
+  };
+
+  // What the completion of an inner instance means for its body.
+  struct InnerCompletion {
+    bool condition_met = false;
+    size_t collection_size = 0;
   };
 
   std::optional<Instance> Load(int64_t key);
@@ -66,12 +79,32 @@ class BpmnProcessor {
   void FinishTermination(Instance& instance);
 
   void TakeFlows(Instance& instance, const std::vector<bpmn::FlowIndex>& flows);
-  // Writes ACTIVATE_ELEMENT for `element` inside the scope `scope`.
+  // Writes ACTIVATE_ELEMENT for `element` inside the scope `scope`: for a
+  // multi-instance activity, its body; inside a body, an inner instance.
   void ActivateChild(const Instance& scope, const bpmn::Element& element);
   // After a child of `scope_key` ended: completes or finishes terminating the
   // scope when nothing is left in it.
   void OnChildEnded(int64_t scope_key);
   void OnProcessCompleted(Instance& instance);
+
+  // Multi-instance (multi_instance.cc). The body evaluates the input
+  // collection, creates the output collection and starts the inner
+  // instances: all at once, or one after another.
+  void ActivateBody(Instance& body);
+  // An inner instance, before its input mappings: the item (inputElement),
+  // loopCounter, and a local outputElement variable. False: an incident was
+  // raised.
+  bool SetLoopVariables(Instance& inner);
+  // An inner instance after its output mappings, before ELEMENT_COMPLETED:
+  // updates the output collection, evaluates the completion condition and
+  // the input collection. nullopt: an incident was raised.
+  std::optional<InnerCompletion> BeforeInnerCompleted(Instance& inner);
+  // After an inner instance completed: starts the next one (sequential),
+  // or completes the body once nothing is left (or terminates the other
+  // inner instances when the completion condition held).
+  void AfterInnerCompleted(int64_t body_key, const InnerCompletion& completion);
+  // The body completes: its output collection goes to the flow scope.
+  void PropagateOutputCollection(Instance& body);
 
   // Exclusive gateway: the flow to take, or an incident.
   std::optional<std::vector<bpmn::FlowIndex>> ChooseExclusiveFlow(Instance& instance);

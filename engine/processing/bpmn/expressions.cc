@@ -70,6 +70,14 @@ Result<int64_t> Expressions::EvaluateInteger(const bpmn::ValueOrExpression& valu
   return static_cast<int64_t>(std::llround(result->get<double>()));
 }
 
+Result<json> Expressions::EvaluateArray(const bpmn::ValueOrExpression& value,
+                                        int64_t scope_key) const {
+  Result<json> result = Evaluate(value, scope_key);
+  if (!result.ok()) return result.status();
+  if (!result->is_array()) return WrongType(value, "ARRAY", *result);
+  return result;
+}
+
 Result<bool> Expressions::EvaluateBoolean(const bpmn::ValueOrExpression& value,
                                           const json& variables) const {
   Result<json> result = Evaluate(value, variables);

@@ -26,6 +26,9 @@ class Expressions {
 
   Result<std::string> EvaluateString(const bpmn::ValueOrExpression& value, int64_t scope_key) const;
   Result<int64_t> EvaluateInteger(const bpmn::ValueOrExpression& value, int64_t scope_key) const;
+  // A list, as multi-instance input collections must be.
+  Result<nlohmann::json> EvaluateArray(const bpmn::ValueOrExpression& value,
+                                       int64_t scope_key) const;
   Result<bool> EvaluateBoolean(const bpmn::ValueOrExpression& value,
                                const nlohmann::json& variables) const;
 
