@@ -1,9 +1,12 @@
 // Element instance lifecycle: ELEMENT_ACTIVATING creates the instance and
 // counts it in its flow scope (in a multi-instance body, it also numbers the
-// inner instance), the other lifecycle events move its state,
-// COMPLETED/TERMINATED remove it with its variables. SEQUENCE_FLOW_TAKEN
-// counts a token in the flow scope (and, into a joining parallel gateway,
-// which incoming flow it came by).
+// inner instance; a called process registers with its call activity), the
+// other lifecycle events move its state, COMPLETED/TERMINATED remove it with
+// its variables (a completed called process first hands them to its call
+// activity). SEQUENCE_FLOW_TAKEN counts a token in the flow scope (and, into
+// a joining parallel gateway, which incoming flow it came by).
+#include <nlohmann/json.hpp>
+
 #include "common/record/intent.h"
 #include "engine/appliers/event_applier.h"
 #include "engine/bpmn/element_type.h"
@@ -67,6 +70,14 @@ void OnActivating(state::EngineState& state, ProcessCache& processes,
     state.element_instances.Put(value.flow_scope_key, *scope);
   }
   state.element_instances.Put(event.key, instance);
+  // A called process: its call activity knows it (to terminate it).
+  if (value.bpmn_element_type == record::fb::BpmnElementType::PROCESS &&
+      value.parent_element_instance_key >= 0) {
+    if (auto call = state.element_instances.Get(value.parent_element_instance_key)) {
+      call->called_instance_key = event.key;
+      state.element_instances.Put(value.parent_element_instance_key, *call);
+    }
+  }
 
   int consumed_flows = 0;
   auto process = inner ? nullptr : processes.Get(state, value.process_definition_key);
@@ -102,8 +113,29 @@ void OnSequenceFlowTaken(state::EngineState& state, ProcessCache& processes,
   }
 }
 
-void OnEnded(state::EngineState& state, int64_t key,
+// A called process that completed hands its variables (as one JSON
+// document) to its call activity, which applies them when it completes.
+void HandVariablesToCallActivity(state::EngineState& state, int64_t key,
+                                 const record::fb::ProcessInstanceRecordT& value) {
+  auto call = state.element_instances.Get(value.parent_element_instance_key);
+  if (!call) return;
+  std::string document = "{";
+  for (const state::Variable& variable : state.variables.OfScope(key)) {
+    if (document.size() > 1) document += ',';
+    document += nlohmann::json(variable.name).dump() + ':' + variable.value;
+  }
+  call->pending_variables = document + '}';
+  state.element_instances.Put(value.parent_element_instance_key, *call);
+}
+
+void OnEnded(state::EngineState& state, const record::fb::RecordT& event,
              const record::fb::ProcessInstanceRecordT& value) {
+  const int64_t key = event.key;
+  if (event.intent == record::IntentCode(ProcessInstanceIntent::kElementCompleted) &&
+      value.bpmn_element_type == record::fb::BpmnElementType::PROCESS &&
+      value.parent_element_instance_key >= 0) {
+    HandVariablesToCallActivity(state, key, value);
+  }
   state.element_instances.Remove(key, value.flow_scope_key);
   state.variables.RemoveScope(key);
   if (value.flow_scope_key < 0) {
@@ -137,7 +169,7 @@ void ApplyProcessInstanceEvent(state::EngineState& state, ProcessCache& processe
       }
       break;
     case ProcessInstanceIntent::kElementCompleted:
-    case ProcessInstanceIntent::kElementTerminated: OnEnded(state, event.key, *value); break;
+    case ProcessInstanceIntent::kElementTerminated: OnEnded(state, event, *value); break;
     case ProcessInstanceIntent::kSequenceFlowTaken:
       OnSequenceFlowTaken(state, processes, *value);
       break;

@@ -106,15 +106,19 @@ void BpmnProcessor::Activate(const RecordT& command) {
     }
     instance.element = &instance.process->model->elements[*index];
   }
-  if (value->flow_scope_key >= 0) {
+  // The instance this one runs in: its flow scope, or for a called process
+  // its call activity.
+  const int64_t scope_key =
+      value->flow_scope_key >= 0 ? value->flow_scope_key : value->parent_element_instance_key;
+  if (scope_key >= 0) {
     // Commands to activate children may still be on their way when their
     // scope ends or starts terminating (or a body met its completion
     // condition): they are rejected, as in Zeebe.
-    auto scope = context_.state.element_instances.Get(value->flow_scope_key);
+    auto scope = context_.state.element_instances.Get(scope_key);
     if (!scope) {
       return context_.writers.Rejection(command, RejectionType::kInvalidState,
                                         "Expected flow scope instance with key '" +
-                                            std::to_string(value->flow_scope_key) +
+                                            std::to_string(scope_key) +
                                             "' to be present in state but not found.");
     }
     if (!Is(scope->state, ProcessInstanceIntent::kElementActivated)) {
@@ -179,6 +183,7 @@ void BpmnProcessor::OnActivated(Instance& instance) {
         return PassThrough(instance);
       }
       return PassThrough(instance);
+    case ElementType::kCallActivity: return ActivateCallActivity(instance);
     case ElementType::kExclusiveGateway: {
       auto flows = ChooseExclusiveFlow(instance);
       if (!flows) return;
@@ -245,10 +250,14 @@ void BpmnProcessor::ContinueCompletion(Instance& instance,
   } else {
     if (!instance.stored.pending_variables.empty()) {
       json document = json::parse(instance.stored.pending_variables, nullptr, false);
+      // A called process's variables are propagated only when the call
+      // activity says so (or kept for its output mappings).
+      const bool propagate = instance.element == nullptr || !instance.element->called_element ||
+                             instance.element->called_element->propagate_all_child_variables;
       if (document.is_object()) {
         if (instance.element != nullptr && !instance.element->outputs.empty()) {
           variables_.MergeLocal(instance.key, instance.value(), document);
-        } else {
+        } else if (propagate) {
           variables_.MergePropagate(instance.key, instance.value(), document);
         }
       }
@@ -276,6 +285,7 @@ void BpmnProcessor::OnProcessCompleted(Instance& instance) {
   std::optional<json> result;
   if (awaiting) result = variables_.Visible(instance.key, awaiting->fetch_variables);
   Write(instance, ProcessInstanceIntent::kElementCompleted);
+  OnCalledProcessEnded(instance);
   if (!awaiting) return;
   record::fb::ProcessInstanceResultRecordT value;
   value.bpmn_process_id = instance.value().bpmn_process_id;
@@ -405,6 +415,7 @@ void BpmnProcessor::StartTermination(Instance& instance) {
     }
   }
   ResolveIncidentsOf(context_, instance.key);
+  if (TerminateCalledProcess(instance)) return;
   std::vector<int64_t> children = context_.state.element_instances.Children(instance.key);
   if (children.empty()) return FinishTermination(instance);
   for (int64_t child : children) {
@@ -417,6 +428,7 @@ void BpmnProcessor::StartTermination(Instance& instance) {
 
 void BpmnProcessor::FinishTermination(Instance& instance) {
   Write(instance, ProcessInstanceIntent::kElementTerminated);
+  if (instance.element == nullptr) return OnCalledProcessEnded(instance);
   OnChildEnded(instance.value().flow_scope_key);
 }
 

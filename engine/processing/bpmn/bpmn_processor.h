@@ -106,6 +106,17 @@ class BpmnProcessor {
   // The body completes: its output collection goes to the flow scope.
   void PropagateOutputCollection(Instance& body);
 
+  // Call activities (call_activity.cc): the latest version of the called
+  // process runs as a child process instance with the parent keys set.
+  void ActivateCallActivity(Instance& call);
+  // A called process ended: its call activity completes (or finishes
+  // terminating).
+  void OnCalledProcessEnded(const Instance& child);
+  // The call activity is terminated: true when its child process instance
+  // is still alive and was asked to terminate (the call activity finishes
+  // terminating after it).
+  bool TerminateCalledProcess(const Instance& call);
+
   // Exclusive gateway: the flow to take, or an incident.
   std::optional<std::vector<bpmn::FlowIndex>> ChooseExclusiveFlow(Instance& instance);
   bool ApplyInputs(Instance& instance);
