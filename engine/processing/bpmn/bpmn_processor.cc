@@ -184,8 +184,9 @@ void BpmnProcessor::OnActivated(Instance& instance) {
       }
       return PassThrough(instance);
     case ElementType::kCallActivity: return ActivateCallActivity(instance);
-    case ElementType::kExclusiveGateway: {
-      auto flows = ChooseExclusiveFlow(instance);
+    case ElementType::kExclusiveGateway:
+    case ElementType::kInclusiveGateway: {
+      auto flows = ChooseFlows(instance);
       if (!flows) return;
       return PassThrough(instance, std::move(flows));
     }
@@ -442,27 +443,40 @@ void BpmnProcessor::ContinueAfterIncident(int64_t element_instance_key) {
   }
 }
 
-std::optional<std::vector<FlowIndex>> BpmnProcessor::ChooseExclusiveFlow(Instance& instance) {
+std::optional<std::vector<FlowIndex>> BpmnProcessor::ChooseFlows(Instance& instance) {
   const bpmn::Process& model = *instance.process->model;
   const bpmn::Element& gateway = *instance.element;
   if (gateway.outgoing.size() == 1 && !model.flows[gateway.outgoing[0]].condition) {
     return std::vector<FlowIndex>{gateway.outgoing[0]};
   }
+  const bool inclusive = gateway.type == ElementType::kInclusiveGateway;
   json variables = variables_.Visible(instance.key);
+  std::vector<FlowIndex> taken;
   for (FlowIndex index : gateway.outgoing) {
     const bpmn::SequenceFlow& flow = model.flows[index];
-    if (!flow.condition || flow.is_default) continue;
+    if (flow.is_default) continue;
+    if (!flow.condition) {
+      // An exclusive gateway never takes a flow without condition but its
+      // default; for an inclusive one the flow holds unconditionally.
+      if (inclusive) taken.push_back(index);
+      continue;
+    }
     Result<bool> holds = expressions_.EvaluateBoolean(*flow.condition, variables);
     if (!holds.ok()) {
       Incident(instance, ErrorType::CONDITION_ERROR, holds.status().message());
       return std::nullopt;
     }
-    if (*holds) return std::vector<FlowIndex>{index};
+    if (!*holds) continue;
+    taken.push_back(index);
+    if (!inclusive) break;
   }
-  if (gateway.default_flow) return std::vector<FlowIndex>{*gateway.default_flow};
-  Incident(instance, ErrorType::CONDITION_ERROR,
-           "Expected at least one condition to evaluate to true, or to have a default flow");
-  return std::nullopt;
+  if (taken.empty() && gateway.default_flow) taken.push_back(*gateway.default_flow);
+  if (taken.empty()) {
+    Incident(instance, ErrorType::CONDITION_ERROR,
+             "Expected at least one condition to evaluate to true, or to have a default flow");
+    return std::nullopt;
+  }
+  return taken;
 }
 
 bool BpmnProcessor::ApplyInputs(Instance& instance) {

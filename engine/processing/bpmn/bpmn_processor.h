@@ -117,8 +117,10 @@ class BpmnProcessor {
   // terminating after it).
   bool TerminateCalledProcess(const Instance& call);
 
-  // Exclusive gateway: the flow to take, or an incident.
-  std::optional<std::vector<bpmn::FlowIndex>> ChooseExclusiveFlow(Instance& instance);
+  // Exclusive gateway: the first flow whose condition holds; inclusive
+  // gateway: every such flow. Both take the default flow when none holds,
+  // and raise an incident (nullopt) when there is none.
+  std::optional<std::vector<bpmn::FlowIndex>> ChooseFlows(Instance& instance);
   bool ApplyInputs(Instance& instance);
   bool ApplyOutputs(Instance& instance);
   void CreateJob(Instance& instance);
