@@ -122,6 +122,36 @@ void UpdateRetries(ProcessingContext& context, const RecordT& command, const Job
   context.writers.RespondTo(command, context.writers.last());
 }
 
+// THROW_ERROR: the job's element throws a BPMN error. Catching errors is
+// not built yet, so the error raises an UNHANDLED_ERROR_EVENT incident on
+// the job (see UnhandledErrorMessage).
+void ThrowError(ProcessingContext& context, const RecordT& command, const JobRecordT& input) {
+  auto job = FindJob(context, command, "throw an error for",
+                     {JobLifecycle::kActivatable, JobLifecycle::kActivated});
+  if (!job) return;
+  JobRecordT thrown = *job->value;
+  thrown.error_code = input.error_code;
+  thrown.error_message = input.error_message;
+  context.writers.Event(command.key, JobIntent::kErrorThrown, thrown);
+  context.writers.RespondTo(command, context.writers.last());
+  auto process = context.processes.Get(context.state, thrown.process_definition_key);
+  record::fb::IncidentRecordT incident;
+  incident.error_type = record::fb::ErrorType::UNHANDLED_ERROR_EVENT;
+  incident.error_message = process != nullptr
+                               ? UnhandledErrorMessage(*process->model, thrown.error_code)
+                               : "Expected to throw an error event with the code '" +
+                                     thrown.error_code + "', but it was not caught.";
+  incident.bpmn_process_id = thrown.bpmn_process_id;
+  incident.process_definition_key = thrown.process_definition_key;
+  incident.process_instance_key = thrown.process_instance_key;
+  incident.element_id = thrown.element_id;
+  incident.element_instance_key = thrown.element_instance_key;
+  incident.job_key = command.key;
+  incident.variable_scope_key = thrown.element_instance_key;
+  incident.tenant_id = thrown.tenant_id;
+  RaiseIncident(context, std::move(incident));
+}
+
 // TIME_OUT and RECUR_AFTER_BACKOFF come from DueCommands; by the time they
 // are processed the job may have moved on, which is no error.
 void TimeOut(ProcessingContext& context, const RecordT& command) {
@@ -161,12 +191,13 @@ void ProcessJobCommand(ProcessingContext& context, const RecordT& command) {
     case JobIntent::kComplete: return Complete(context, command, job);
     case JobIntent::kFail: return Fail(context, command, job);
     case JobIntent::kUpdateRetries: return UpdateRetries(context, command, job);
+    case JobIntent::kThrowError: return ThrowError(context, command, job);
     case JobIntent::kTimeOut: return TimeOut(context, command);
     case JobIntent::kRecurAfterBackoff: return RecurAfterBackoff(context, command);
     default:
       context.writers.Rejection(command, RejectionType::kInvalidArgument,
                                 "Expected a JOB command this engine processes (COMPLETE, FAIL, "
-                                "UPDATE_RETRIES), but got intent " +
+                                "THROW_ERROR, UPDATE_RETRIES), but got intent " +
                                     std::to_string(command.intent));
   }
 }

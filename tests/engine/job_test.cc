@@ -141,3 +141,55 @@ TEST_F(JobTest, CommandsOnUnknownOrWrongStateJobsAreRejected) {
 
 }  // namespace
 }  // namespace waggle::engine::testing
+
+namespace waggle::engine::testing {
+namespace {
+
+TEST(JobErrorTest, AnUncaughtErrorFromAJobRaisesAnUnhandledErrorIncident) {
+  EngineHarness harness;
+  harness.Deploy("one.bpmn", OneTaskProcess("p", "work"));
+  harness.CreateInstance("p");
+  auto keys = harness.ActivateJobs("work").typed_value.AsJobBatchRecord()->job_keys;
+  record::fb::JobRecordT error;
+  error.error_code = "NOT_FOUND";
+  error.error_message = "no such customer";
+  auto thrown = harness.Execute(Command(record::JobIntent::kThrowError, error, keys.at(0)));
+  ASSERT_TRUE(thrown);
+  EXPECT_EQ(thrown->intent, record::IntentCode(record::JobIntent::kErrorThrown));
+  auto incidents = harness.Events(record::ValueType::kIncident, record::IncidentIntent::kCreated);
+  ASSERT_EQ(incidents.size(), 1u);
+  const auto* incident = incidents[0].typed_value.AsIncidentRecord();
+  EXPECT_EQ(incident->error_type, record::fb::ErrorType::UNHANDLED_ERROR_EVENT);
+  EXPECT_EQ(incident->error_message,
+            "Expected to throw an error event with the code 'NOT_FOUND', but it was not caught. "
+            "No error events are available in the scope.");
+  EXPECT_EQ(incident->job_key, keys[0]);
+  EXPECT_EQ(harness.ReplayDifference(), "");
+}
+
+TEST(JobErrorTest, AnErrorEndEventWithoutCatchRaisesAnUnhandledErrorIncident) {
+  EngineHarness harness;
+  harness.Deploy("err.bpmn",
+                 R"(<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
+  targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:error id="Error_1" name="failed" errorCode="FAILED" />
+  <bpmn:process id="err" isExecutable="true">
+    <bpmn:startEvent id="s" />
+    <bpmn:endEvent id="e"><bpmn:errorEventDefinition errorRef="Error_1" /></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f" sourceRef="s" targetRef="e" />
+  </bpmn:process>
+</bpmn:definitions>)");
+  const int64_t instance = harness.CreateInstance("err").key;
+  EXPECT_FALSE(harness.IsCompleted(instance));
+  auto incidents = harness.Events(record::ValueType::kIncident, record::IncidentIntent::kCreated);
+  ASSERT_EQ(incidents.size(), 1u);
+  EXPECT_EQ(incidents[0].typed_value.AsIncidentRecord()->error_type,
+            record::fb::ErrorType::UNHANDLED_ERROR_EVENT);
+  EXPECT_NE(incidents[0].typed_value.AsIncidentRecord()->error_message.find("'FAILED'"),
+            std::string::npos);
+  EXPECT_EQ(harness.ReplayDifference(), "");
+}
+
+}  // namespace
+}  // namespace waggle::engine::testing

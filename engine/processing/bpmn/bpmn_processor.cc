@@ -204,9 +204,10 @@ void BpmnProcessor::OnActivated(Instance& instance) {
         }
         return;
       }
-      return PassThrough(instance);
+      if (element.event_kind == EventKind::kError) return ThrowError(instance);
+      return ThrowEvent(instance);
+    case ElementType::kIntermediateThrowEvent: return ThrowEvent(instance);
     case ElementType::kStartEvent:
-    case ElementType::kIntermediateThrowEvent:
     case ElementType::kTask:
     case ElementType::kManualTask:
     case ElementType::kParallelGateway: return PassThrough(instance);
@@ -217,6 +218,30 @@ void BpmnProcessor::OnActivated(Instance& instance) {
                           "' with " + std::string(EventKindName(element.event_kind)) +
                           " events are not supported by this engine yet");
   }
+}
+
+void BpmnProcessor::ThrowEvent(Instance& instance) {
+  const bpmn::Element& element = *instance.element;
+  // Message throw events are job-based in Zeebe, like send tasks.
+  if (element.job) return CreateJob(instance);
+  if (element.event_kind == EventKind::kNone) return PassThrough(instance);
+  Incident(instance, ErrorType::UNKNOWN,
+           "Throwing " + std::string(EventKindName(element.event_kind)) + " events from '" +
+               element.id + "' is not supported by this engine yet");
+}
+
+void BpmnProcessor::ThrowError(Instance& instance) {
+  const bpmn::Element& element = *instance.element;
+  std::string code;
+  if (element.error && element.error->code) {
+    Result<std::string> evaluated = expressions_.EvaluateString(*element.error->code, instance.key);
+    if (!evaluated.ok()) {
+      return Incident(instance, ErrorType::EXTRACT_VALUE_ERROR, evaluated.status().message());
+    }
+    code = std::move(*evaluated);
+  }
+  Incident(instance, ErrorType::UNHANDLED_ERROR_EVENT,
+           UnhandledErrorMessage(*instance.process->model, code));
 }
 
 void BpmnProcessor::PassThrough(Instance& instance, std::optional<std::vector<FlowIndex>> flows) {

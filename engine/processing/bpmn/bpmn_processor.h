@@ -75,6 +75,12 @@ class BpmnProcessor {
   // do not wait).
   void PassThrough(Instance& instance,
                    std::optional<std::vector<bpmn::FlowIndex>> flows = std::nullopt);
+  // Throw events other than errors: none passes through, message throw
+  // events create their job; the rest raise an incident (not supported yet).
+  void ThrowEvent(Instance& instance);
+  // Error end events. Catching errors is not built yet: every thrown error
+  // raises an UNHANDLED_ERROR_EVENT incident.
+  void ThrowError(Instance& instance);
   void StartTermination(Instance& instance);
   void FinishTermination(Instance& instance);
 
