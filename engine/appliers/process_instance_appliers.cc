@@ -95,6 +95,7 @@ void OnEnded(state::EngineState& state, int64_t key,
   state.variables.RemoveScope(key);
   if (value.flow_scope_key < 0) {
     state.access.Delete(ColumnFamily::kAwaitingResults, state::KeyOf(key));
+    state.messages.RemoveActiveStartInstance(key);
   }
   UpdateScope(state, value.flow_scope_key, -1, 0);
 }
