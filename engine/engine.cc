@@ -6,6 +6,7 @@
 #include "common/record/intent.h"
 #include "common/record/key.h"
 #include "engine/appliers/event_applier.h"
+#include "engine/processing/messages.h"
 #include "engine/processing/process_cache.h"
 #include "engine/processing/processing_context.h"
 #include "engine/processing/writers.h"
@@ -18,6 +19,28 @@ using record::fb::RecordT;
 using state::ColumnFamily;
 
 namespace {
+
+// A command of this engine's making (due, or to send again).
+template <typename Intent, typename Value>
+RecordT MakeCommand(const EngineOptions& options, int64_t key, Intent intent, Value value,
+                    int64_t timestamp) {
+  RecordT command;
+  command.key = key;
+  command.timestamp = timestamp;
+  command.partition_id = options.partition_id;
+  command.record_type = static_cast<uint8_t>(RecordType::kCommand);
+  command.intent = record::IntentCode(intent);
+  command.broker_version = options.broker_version;
+  command.typed_value.Set(std::move(value));
+  command.value_type = static_cast<uint8_t>(record::ValueTypeOf(command.typed_value.type));
+  return command;
+}
+
+std::optional<int64_t> Earliest(std::optional<int64_t> a, std::optional<int64_t> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
+}
 
 // kKeyGenerator holds one entry: the counter of the last key handed out.
 constexpr std::string_view kKeyCounterKey = "counter";
@@ -138,7 +161,8 @@ std::optional<int64_t> Engine::Impl::NextDueDate() {
   state::Transaction transaction = store_->BeginTransaction();
   Status error;
   state::EngineState state(&transaction, &error);
-  return state.jobs.NextDueDate();
+  return Earliest(state.jobs.NextDueDate(),
+                  Earliest(state.timers.NextDueDate(), state.messages.NextDeadline()));
 }
 
 std::vector<RecordT> Engine::Impl::DueCommands(int64_t now, size_t limit) {
@@ -149,16 +173,8 @@ std::vector<RecordT> Engine::Impl::DueCommands(int64_t now, size_t limit) {
   auto add = [&](int64_t job_key, record::JobIntent intent) {
     auto job = state.jobs.Get(job_key);
     if (!job || job->value == nullptr) return true;
-    RecordT command;
-    command.key = job_key;
-    command.timestamp = now;
-    command.partition_id = options_.partition_id;
-    command.record_type = static_cast<uint8_t>(RecordType::kCommand);
-    command.value_type = static_cast<uint8_t>(record::ValueType::kJob);
-    command.intent = record::IntentCode(intent);
-    command.broker_version = options_.broker_version;
-    command.typed_value.Set(record::fb::JobRecordT(*job->value));
-    commands.push_back(std::move(command));
+    commands.push_back(
+        MakeCommand(options_, job_key, intent, record::fb::JobRecordT(*job->value), now));
     return commands.size() < limit;
   };
   state.jobs.ForEachDeadlineBefore(
@@ -166,6 +182,24 @@ std::vector<RecordT> Engine::Impl::DueCommands(int64_t now, size_t limit) {
   if (commands.size() < limit) {
     state.jobs.ForEachBackoffBefore(
         now, [&](int64_t key) { return add(key, record::JobIntent::kRecurAfterBackoff); });
+  }
+  if (commands.size() < limit) {
+    state.timers.ForEachDueBefore(now, [&](int64_t element_instance_key, int64_t timer_key) {
+      auto timer = state.timers.Get(element_instance_key, timer_key);
+      if (!timer) return true;
+      commands.push_back(
+          MakeCommand(options_, timer_key, record::TimerIntent::kTrigger, std::move(*timer), now));
+      return commands.size() < limit;
+    });
+  }
+  if (commands.size() < limit) {
+    state.messages.ForEachDeadlineBefore(now, [&](int64_t message_key) {
+      auto message = state.messages.Get(message_key);
+      if (!message) return true;
+      commands.push_back(MakeCommand(options_, message_key, record::MessageIntent::kExpire,
+                                     record::fb::MessageRecordT(*message->value), now));
+      return commands.size() < limit;
+    });
   }
   return commands;
 }
@@ -187,6 +221,28 @@ std::vector<PartitionCommand> Engine::Impl::PendingOutgoing() {
                          pending.push_back({static_cast<int32_t>(partition), std::move(*command)});
                          return true;
                        });
+  // Message subscriptions: opening or closing ones the message partition
+  // has not confirmed, correlations the instance partition has not.
+  using record::ProcessMessageSubscriptionIntent;
+  for (const auto& subscription : state.event_scopes.PendingSubscriptions()) {
+    const auto intent =
+        subscription.state == record::IntentCode(ProcessMessageSubscriptionIntent::kCreating)
+            ? record::MessageSubscriptionIntent::kCreate
+            : record::MessageSubscriptionIntent::kDelete;
+    const int32_t partition = subscription.value->subscription_partition_id;
+    RecordT command =
+        MakeCommand(options_, -1, intent, ToMessageSubscription(*subscription.value), int64_t{-1});
+    command.partition_id = partition;
+    pending.push_back({partition, std::move(command)});
+  }
+  for (const auto& subscription : state.messages.CorrelatingSubscriptions()) {
+    const int32_t partition = record::PartitionOf(subscription.value->process_instance_key);
+    RecordT command = MakeCommand(
+        options_, -1, ProcessMessageSubscriptionIntent::kCorrelate,
+        ToProcessMessageSubscription(*subscription.value, options_.partition_id), int64_t{-1});
+    command.partition_id = partition;
+    pending.push_back({partition, std::move(command)});
+  }
   return pending;
 }
 

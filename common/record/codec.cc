@@ -37,6 +37,7 @@ constexpr ValueTable kValueTables[] = {
     {ValueType::kProcessInstanceResult, fb::RecordValue::ProcessInstanceResultRecord},
     {ValueType::kError, fb::RecordValue::ErrorRecord},
     {ValueType::kCommandDistribution, fb::RecordValue::CommandDistributionRecord},
+    {ValueType::kProcessEvent, fb::RecordValue::ProcessEventRecord},
 };
 static_assert(std::size(kValueTables) == static_cast<size_t>(fb::RecordValue::MAX),
               "every value table of record.fbs has a value type");

@@ -22,6 +22,16 @@ void EventApplier::Apply(state::EngineState& state, const record::fb::RecordT& e
     case ValueType::kJob: ApplyJobEvent(state, event); break;
     case ValueType::kIncident: ApplyIncidentEvent(state, event); break;
     case ValueType::kJobBatch: ApplyJobBatchEvent(state, event); break;
+    case ValueType::kTimer: ApplyTimerEvent(state, event); break;
+    case ValueType::kMessage: ApplyMessageEvent(state, event); break;
+    case ValueType::kMessageSubscription: ApplyMessageSubscriptionEvent(state, event); break;
+    case ValueType::kMessageStartEventSubscription:
+      ApplyMessageStartEventSubscriptionEvent(state, event);
+      break;
+    case ValueType::kProcessMessageSubscription:
+      ApplyProcessMessageSubscriptionEvent(state, event);
+      break;
+    case ValueType::kProcessEvent: ApplyProcessEventEvent(state, *processes_, event); break;
     default:
       // Events that change no state (e.g. PROCESS_INSTANCE_RESULT COMPLETED).
       break;

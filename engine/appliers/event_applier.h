@@ -36,6 +36,15 @@ void ApplyVariableEvent(state::EngineState& state, const record::fb::RecordT& ev
 void ApplyIncidentEvent(state::EngineState& state, const record::fb::RecordT& event);
 void ApplyJobEvent(state::EngineState& state, const record::fb::RecordT& event);
 void ApplyJobBatchEvent(state::EngineState& state, const record::fb::RecordT& event);
+void ApplyTimerEvent(state::EngineState& state, const record::fb::RecordT& event);
+void ApplyMessageEvent(state::EngineState& state, const record::fb::RecordT& event);
+void ApplyMessageSubscriptionEvent(state::EngineState& state, const record::fb::RecordT& event);
+void ApplyMessageStartEventSubscriptionEvent(state::EngineState& state,
+                                             const record::fb::RecordT& event);
+void ApplyProcessMessageSubscriptionEvent(state::EngineState& state,
+                                          const record::fb::RecordT& event);
+void ApplyProcessEventEvent(state::EngineState& state, ProcessCache& processes,
+                            const record::fb::RecordT& event);
 
 // How many tokens wait at the joining parallel gateway `gateway_id` of the
 // scope `scope_key` from its incoming flow `flow_id`.

@@ -140,6 +140,7 @@ void OnEnded(state::EngineState& state, const record::fb::RecordT& event,
   state.variables.RemoveScope(key);
   if (value.flow_scope_key < 0) {
     state.access.Delete(ColumnFamily::kAwaitingResults, state::KeyOf(key));
+    state.messages.RemoveActiveStartInstance(key);
   }
   UpdateScope(state, value.flow_scope_key, -1, 0);
 }

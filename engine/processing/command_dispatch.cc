@@ -3,6 +3,7 @@
 #include "common/record/intent.h"
 #include "common/record/value_type.h"
 #include "engine/processing/incidents.h"
+#include "engine/processing/messages.h"
 #include "engine/processing/processing_context.h"
 
 namespace waggle::engine {
@@ -41,6 +42,17 @@ void ProcessOneCommand(ProcessingContext& context, const record::fb::RecordT& co
         return ProcessVariableDocumentUpdate(context, command);
       }
       break;
+    case ValueType::kTimer:
+      if (is(record::TimerIntent::kTrigger)) return ProcessTimerTrigger(context, command);
+      break;
+    case ValueType::kMessage:
+      if (is(record::MessageIntent::kPublish)) return ProcessMessagePublish(context, command);
+      if (is(record::MessageIntent::kExpire)) return ProcessMessageExpire(context, command);
+      break;
+    case ValueType::kMessageSubscription:
+      return ProcessMessageSubscriptionCommand(context, command);
+    case ValueType::kProcessMessageSubscription:
+      return ProcessProcessMessageSubscriptionCommand(context, command);
     default: break;
   }
   const auto type_name = record::ValueTypeName(type);

@@ -84,6 +84,12 @@ void ApplyDistributed(ProcessingContext& context, const RecordT& command,
     }
     for (const auto& resource : deployment.resources) {
       if (resource->resource_name != metadata->resource_name) continue;
+      std::optional<int64_t> previous;
+      if (metadata->version > context.state.processes.LatestVersion(metadata->bpmn_process_id)) {
+        previous = context.state.processes.KeyOf(
+            metadata->bpmn_process_id,
+            context.state.processes.LatestVersion(metadata->bpmn_process_id));
+      }
       ProcessRecordT process;
       process.bpmn_process_id = metadata->bpmn_process_id;
       process.version = metadata->version;
@@ -93,6 +99,9 @@ void ApplyDistributed(ProcessingContext& context, const RecordT& command,
       process.resource = resource->resource;
       process.deployment_key = command.key;
       context.writers.Event(process.process_definition_key, ProcessIntent::kCreated, process);
+      if (auto deployed = context.processes.Get(context.state, process.process_definition_key)) {
+        OpenStartEvents(context, *deployed, previous, /*schedule_timers=*/false);
+      }
     }
   }
   context.writers.Event(command.key, DeploymentIntent::kCreated, DeploymentRecordT(deployment));
@@ -183,6 +192,8 @@ void ProcessDeploymentCreate(ProcessingContext& context, const RecordT& command)
       metadata->process_definition_key = previous->process_definition_key;
       metadata->duplicate = true;
     } else {
+      std::optional<int64_t> previous_key;
+      if (previous) previous_key = previous->process_definition_key;
       metadata->version = latest + 1;
       metadata->process_definition_key = context.keys.Next();
       auto deployed = std::make_shared<DeployedProcess>();
@@ -190,7 +201,7 @@ void ProcessDeploymentCreate(ProcessingContext& context, const RecordT& command)
       deployed->bpmn_process_id = process.model->id;
       deployed->version = metadata->version;
       deployed->model = process.model;
-      context.processes.Add(std::move(deployed));
+      context.processes.Add(deployed);
 
       ProcessRecordT record;
       record.bpmn_process_id = metadata->bpmn_process_id;
@@ -201,6 +212,7 @@ void ProcessDeploymentCreate(ProcessingContext& context, const RecordT& command)
       record.resource = process.resource->resource;
       record.deployment_key = deployment_key;
       context.writers.Event(record.process_definition_key, ProcessIntent::kCreated, record);
+      OpenStartEvents(context, *deployed, previous_key, /*schedule_timers=*/true);
     }
     deployment.processes_metadata.push_back(std::move(metadata));
   }

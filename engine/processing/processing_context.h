@@ -1,6 +1,8 @@
 // Everything the processing of one command may use.
 #pragma once
 
+#include <optional>
+
 #include "common/record/key.h"
 #include "engine/engine.h"
 #include "engine/processing/process_cache.h"
@@ -34,5 +36,12 @@ void ProcessProcessInstanceCommand(ProcessingContext& context, const record::fb:
 void ProcessJobCommand(ProcessingContext& context, const record::fb::RecordT& command);
 void ProcessJobBatchActivate(ProcessingContext& context, const record::fb::RecordT& command);
 void ProcessVariableDocumentUpdate(ProcessingContext& context, const record::fb::RecordT& command);
+void ProcessTimerTrigger(ProcessingContext& context, const record::fb::RecordT& command);
+
+// Opens the timers (when `schedule_timers`) and message subscriptions of the
+// start events of a newly deployed process version, and closes those of
+// `previous_version_key`.
+void OpenStartEvents(ProcessingContext& context, const DeployedProcess& process,
+                     std::optional<int64_t> previous_version_key, bool schedule_timers);
 
 }  // namespace waggle::engine

@@ -41,6 +41,11 @@ enum class ColumnFamily : uint8_t {
   kAwaitingResults = 27,
   kTakenSequenceFlows = 28,
   kCommandDistribution = 29,
+  // (bpmn process id, correlation key) -> process instance key: the instance
+  // a message start event created, while it is active.
+  kMessageStartInstances = 30,
+  // process instance key -> (bpmn process id, correlation key): the reverse.
+  kMessageStartInstanceKeys = 31,
 };
 
 }  // namespace waggle::engine::state

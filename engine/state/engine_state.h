@@ -3,9 +3,12 @@
 #pragma once
 
 #include "engine/state/element_instance_state.h"
+#include "engine/state/event_scope_state.h"
 #include "engine/state/job_state.h"
+#include "engine/state/message_state.h"
 #include "engine/state/process_state.h"
 #include "engine/state/state_access.h"
+#include "engine/state/timer_state.h"
 #include "engine/state/variable_state.h"
 
 namespace waggle::engine::state {
@@ -17,7 +20,10 @@ struct EngineState {
         processes(&access),
         element_instances(&access),
         variables(&access),
-        jobs(&access) {}
+        jobs(&access),
+        timers(&access),
+        messages(&access),
+        event_scopes(&access) {}
 
   EngineState(const EngineState&) = delete;
   EngineState& operator=(const EngineState&) = delete;
@@ -27,6 +33,9 @@ struct EngineState {
   ElementInstanceState element_instances;
   VariableState variables;
   JobState jobs;
+  TimerState timers;
+  MessageState messages;
+  EventScopeState event_scopes;
 };
 
 }  // namespace waggle::engine::state

@@ -234,6 +234,16 @@ std::vector<std::pair<ValueType, fb::RecordValueUnion>> SampleValues() {
     v.process_instance_key = EncodeKey(1, 2);
     add(ValueType::kError, std::move(v));
   }
+  {
+    fb::ProcessEventRecordT v;
+    v.scope_key = EncodeKey(1, 5);
+    v.target_element_id = "timeout";
+    v.variables = R"({"late":true})";
+    v.process_definition_key = EncodeKey(1, 1);
+    v.process_instance_key = EncodeKey(1, 2);
+    v.tenant_id = "t1";
+    add(ValueType::kProcessEvent, std::move(v));
+  }
   return values;
 }
 

@@ -4,6 +4,7 @@
 #include "engine/appliers/event_applier.h"
 #include "engine/processing/bpmn/element_types.h"
 #include "engine/processing/incidents.h"
+#include "engine/processing/messages.h"
 
 namespace waggle::engine {
 
@@ -11,6 +12,7 @@ using bpmn::ElementType;
 using bpmn::EventKind;
 using bpmn::FlowIndex;
 using nlohmann::json;
+using record::ProcessEventIntent;
 using record::ProcessInstanceIntent;
 using record::RejectionType;
 using record::fb::ErrorType;
@@ -130,6 +132,14 @@ void BpmnProcessor::Activate(const RecordT& command) {
   }
   instance.stored.value = std::make_unique<ProcessInstanceRecordT>(*value);
   Write(instance, ProcessInstanceIntent::kElementActivating);
+  // An event activated by a caught event takes over its trigger.
+  if (instance.element != nullptr) {
+    if (auto trigger = context_.state.event_scopes.GetTrigger(instance.key)) {
+      context_.writers.Event(instance.key, ProcessEventIntent::kTriggered, *trigger);
+      instance.stored.pending_variables = trigger->variables;
+      instance.triggered = true;
+    }
+  }
   ContinueActivation(instance);
 }
 
@@ -137,17 +147,30 @@ void BpmnProcessor::ContinueActivation(Instance& instance) {
   if (instance.element != nullptr && !instance.element->unsupported.empty()) {
     return Incident(instance, ErrorType::UNKNOWN, instance.element->unsupported);
   }
-  if (instance.is_body()) return ActivateBody(instance);
+  if (instance.is_body()) {
+    // A multi-instance activity's boundary events belong to its body.
+    if (!OpenEventSubscriptions(instance)) return;
+    return ActivateBody(instance);
+  }
   if (instance.is_inner() && !SetLoopVariables(instance)) return;
   if (!ApplyInputs(instance)) return;
+  if (!OpenEventSubscriptions(instance)) return;
   OnActivated(instance);
 }
 
 void BpmnProcessor::OnActivated(Instance& instance) {
   const bpmn::Process& model = *instance.process->model;
   if (instance.element == nullptr) {  // the process
-    auto start = model.NoneStartEvent();
     Write(instance, ProcessInstanceIntent::kElementActivated);
+    // Started by a timer or message start event: begin there.
+    if (auto trigger = context_.state.event_scopes.GetTrigger(instance.key)) {
+      context_.writers.Event(instance.key, ProcessEventIntent::kTriggered, *trigger);
+      if (auto start = model.FindElement(trigger->target_element_id)) {
+        ActivateChild(instance, model.elements[*start]);
+      }
+      return;
+    }
+    auto start = model.NoneStartEvent();
     if (start) ActivateChild(instance, model.elements[*start]);
     return;
   }
@@ -207,6 +230,15 @@ void BpmnProcessor::OnActivated(Instance& instance) {
       if (element.event_kind == EventKind::kError) return ThrowError(instance);
       return ThrowEvent(instance);
     case ElementType::kIntermediateThrowEvent: return ThrowEvent(instance);
+    case ElementType::kIntermediateCatchEvent:
+    case ElementType::kReceiveTask:
+      // Waits for its event (subscribed to during activation) unless it was
+      // activated by it.
+      if (instance.triggered) return PassThrough(instance);
+      return Write(instance, ProcessInstanceIntent::kElementActivated);
+    case ElementType::kEventBasedGateway:
+      return Write(instance, ProcessInstanceIntent::kElementActivated);
+    case ElementType::kBoundaryEvent:
     case ElementType::kStartEvent:
     case ElementType::kTask:
     case ElementType::kManualTask:
@@ -270,6 +302,7 @@ void BpmnProcessor::Complete(const RecordT& command) {
 
 void BpmnProcessor::ContinueCompletion(Instance& instance,
                                        std::optional<std::vector<FlowIndex>> flows) {
+  CloseEventSubscriptions(instance);
   if (instance.is_body()) {
     // The inner instances applied the variables and output mappings.
     PropagateOutputCollection(instance);
@@ -299,6 +332,16 @@ void BpmnProcessor::ContinueCompletion(Instance& instance,
     return AfterInnerCompleted(instance.value().flow_scope_key, *completion);
   }
   Write(instance, ProcessInstanceIntent::kElementCompleted);
+  if (!flows && instance.element->type == ElementType::kEventBasedGateway) {
+    // Only the flow to the event that was caught.
+    flows.emplace();
+    for (FlowIndex index : instance.element->outgoing) {
+      const bpmn::Process& model = *instance.process->model;
+      if (model.elements[model.flows[index].target].id == instance.stored.interrupting_event_id) {
+        flows->push_back(index);
+      }
+    }
+  }
   std::vector<FlowIndex> taken = flows ? std::move(*flows) : instance.element->outgoing;
   if (taken.empty()) return OnChildEnded(instance.value().flow_scope_key);
   TakeFlows(instance, taken);
@@ -355,11 +398,15 @@ void BpmnProcessor::TakeFlows(Instance& instance, const std::vector<FlowIndex>& 
       }
       if (!all_taken) continue;
     }
-    ActivateChild(*scope, target);
+    // The event an event-based gateway caught keeps the key its trigger has.
+    const bool caught = instance.stored.interrupting_event_key >= 0 &&
+                        target.id == instance.stored.interrupting_event_id;
+    ActivateChild(*scope, target, caught ? instance.stored.interrupting_event_key : -1);
   }
 }
 
-void BpmnProcessor::ActivateChild(const Instance& scope, const bpmn::Element& element) {
+void BpmnProcessor::ActivateChild(const Instance& scope, const bpmn::Element& element,
+                                  int64_t key) {
   ProcessInstanceRecordT value;
   const ProcessInstanceRecordT& scope_value = *scope.stored.value;
   value.bpmn_process_id = scope_value.bpmn_process_id;
@@ -375,8 +422,8 @@ void BpmnProcessor::ActivateChild(const Instance& scope, const bpmn::Element& el
   value.parent_process_instance_key = scope_value.parent_process_instance_key;
   value.parent_element_instance_key = scope_value.parent_element_instance_key;
   value.tenant_id = scope_value.tenant_id;
-  context_.writers.Command(context_.keys.Next(), ProcessInstanceIntent::kActivateElement,
-                           std::move(value));
+  context_.writers.Command(key >= 0 ? key : context_.keys.Next(),
+                           ProcessInstanceIntent::kActivateElement, std::move(value));
 }
 
 void BpmnProcessor::OnChildEnded(int64_t scope_key) {
@@ -434,6 +481,7 @@ void BpmnProcessor::Cancel(const RecordT& command) {
 
 void BpmnProcessor::StartTermination(Instance& instance) {
   Write(instance, ProcessInstanceIntent::kElementTerminating);
+  CloseEventSubscriptions(instance);
   if (instance.stored.job_key >= 0) {
     if (auto job = context_.state.jobs.Get(instance.stored.job_key); job && job->value) {
       context_.writers.Event(instance.stored.job_key, record::JobIntent::kCanceled,
@@ -454,8 +502,228 @@ void BpmnProcessor::StartTermination(Instance& instance) {
 
 void BpmnProcessor::FinishTermination(Instance& instance) {
   Write(instance, ProcessInstanceIntent::kElementTerminated);
+  if (instance.stored.interrupting_event_key >= 0 &&
+      instance.stored.interrupting_event_key != instance.key) {
+    return ActivateInterruptingEvent(instance);
+  }
   if (instance.element == nullptr) return OnCalledProcessEnded(instance);
   OnChildEnded(instance.value().flow_scope_key);
+}
+
+void BpmnProcessor::ActivateInterruptingEvent(const Instance& instance) {
+  const bpmn::Process& model = *instance.process->model;
+  const int64_t event_key = instance.stored.interrupting_event_key;
+  const int64_t scope_key = instance.stored.value->flow_scope_key;
+  auto event = model.FindElement(instance.stored.interrupting_event_id);
+  auto scope = Load(scope_key);
+  if (event && model.elements[*event].type == ElementType::kBoundaryEvent && scope &&
+      Is(scope->stored.state, ProcessInstanceIntent::kElementActivated)) {
+    return ActivateChild(*scope, model.elements[*event], event_key);
+  }
+  // The scope is being terminated as well: the event is dropped.
+  if (auto trigger = context_.state.event_scopes.GetTrigger(event_key)) {
+    context_.writers.Event(event_key, ProcessEventIntent::kTriggered, *trigger);
+  }
+  OnChildEnded(scope_key);
+}
+
+bool BpmnProcessor::AcceptsEvent(int64_t scope_key) {
+  auto scope = Load(scope_key);
+  return scope && Is(scope->stored.state, ProcessInstanceIntent::kElementActivated) &&
+         scope->stored.interrupting_event_key < 0;
+}
+
+void BpmnProcessor::TriggerEvent(int64_t scope_key, const std::string& event_id,
+                                 const std::string& variables) {
+  auto scope = Load(scope_key);
+  if (!scope) return;
+  auto index = scope->process->model->FindElement(event_id);
+  if (!index) return;
+  const bpmn::Element& event = scope->process->model->elements[*index];
+  const bool catches_itself = scope->element == &event;
+  const int64_t key = catches_itself ? scope->key : context_.keys.Next();
+  record::fb::ProcessEventRecordT trigger;
+  trigger.scope_key = scope->key;
+  trigger.target_element_id = event_id;
+  trigger.variables = variables;
+  trigger.process_definition_key = scope->value().process_definition_key;
+  trigger.process_instance_key = scope->value().process_instance_key;
+  trigger.tenant_id = scope->value().tenant_id;
+  context_.writers.Event(key, ProcessEventIntent::kTriggering, trigger);
+  if (catches_itself) {
+    context_.writers.Event(key, ProcessEventIntent::kTriggered, trigger);
+    return context_.writers.Command(scope->key, ProcessInstanceIntent::kCompleteElement,
+                                    ProcessInstanceRecordT(scope->value()));
+  }
+  if (event.type == ElementType::kBoundaryEvent) {
+    if (event.interrupting) {
+      return context_.writers.Command(scope->key, ProcessInstanceIntent::kTerminateElement,
+                                      ProcessInstanceRecordT(scope->value()));
+    }
+    if (auto flow_scope = Load(scope->value().flow_scope_key)) {
+      ActivateChild(*flow_scope, event, key);
+    }
+    return;
+  }
+  // An event-based gateway: it completes and activates the event.
+  context_.writers.Command(scope->key, ProcessInstanceIntent::kCompleteElement,
+                           ProcessInstanceRecordT(scope->value()));
+}
+
+int64_t BpmnProcessor::StartInstanceAt(const DeployedProcess& process,
+                                       const std::string& start_event_id, const json& variables) {
+  const int64_t instance_key = context_.keys.Next();
+  ProcessInstanceRecordT instance;
+  instance.bpmn_process_id = process.bpmn_process_id;
+  instance.version = process.version;
+  instance.process_definition_key = process.key;
+  instance.process_instance_key = instance_key;
+  instance.element_id = process.bpmn_process_id;
+  instance.bpmn_element_type = record::fb::BpmnElementType::PROCESS;
+  variables_.MergeLocal(instance_key, instance, variables);
+  record::fb::ProcessEventRecordT trigger;
+  trigger.scope_key = process.key;
+  trigger.target_element_id = start_event_id;
+  trigger.process_definition_key = process.key;
+  trigger.process_instance_key = instance_key;
+  context_.writers.Event(instance_key, ProcessEventIntent::kTriggering, trigger);
+  context_.writers.Command(instance_key, ProcessInstanceIntent::kActivateElement, instance);
+  return instance_key;
+}
+
+Result<TimerSchedule> BpmnProcessor::EvaluateTimer(const bpmn::Element& event, int64_t scope_key) {
+  const bpmn::Timer& timer = *event.timer;
+  std::string text = timer.value.text;
+  if (timer.value.is_expression()) {
+    Result<json> result = scope_key >= 0 ? expressions_.Evaluate(timer.value, scope_key)
+                                         : expressions_.Evaluate(timer.value, json::object());
+    if (!result.ok()) return result.status();
+    if (!result->is_string()) {
+      return Status::InvalidArgument("Expected result of the expression '" + timer.value.text +
+                                     "' to be an ISO-8601 date, duration or cycle, but was '" +
+                                     result->dump() + "'");
+    }
+    text = result->get<std::string>();
+  }
+  return ScheduleTimer(timer.kind, text, context_.now());
+}
+
+bool BpmnProcessor::OpenEventSubscriptions(Instance& instance) {
+  if (instance.element == nullptr) return true;
+  const bpmn::Process& model = *instance.process->model;
+  const bpmn::Element& element = *instance.element;
+  std::vector<const bpmn::Element*> events;
+  auto waits = [](const bpmn::Element& event) { return event.timer || event.message; };
+  if (!instance.triggered && !instance.is_body() &&
+      (element.type == ElementType::kIntermediateCatchEvent ||
+       element.type == ElementType::kReceiveTask) &&
+      waits(element)) {
+    events.push_back(&element);
+  }
+  for (bpmn::ElementIndex index : element.boundary_events) {
+    if (instance.is_inner()) break;  // the body's, not each inner instance's
+    if (waits(model.elements[index])) events.push_back(&model.elements[index]);
+  }
+  if (element.type == ElementType::kEventBasedGateway) {
+    for (FlowIndex flow : element.outgoing) {
+      const bpmn::Element& target = model.elements[model.flows[flow].target];
+      if (waits(target)) events.push_back(&target);
+    }
+  }
+  if (events.empty()) return true;
+  // Opened before an incident stopped the activation: not again.
+  if (!context_.state.timers.OfElementInstance(instance.key).empty() ||
+      !context_.state.event_scopes.SubscriptionsOf(instance.key).empty()) {
+    return true;
+  }
+
+  struct Opening {
+    const bpmn::Element* event;
+    TimerSchedule schedule;
+    std::string message_name;
+    std::string correlation_key;
+  };
+  std::vector<Opening> openings;
+  for (const bpmn::Element* event : events) {
+    Opening opening{event, {}, {}, {}};
+    if (event->timer) {
+      Result<TimerSchedule> schedule = EvaluateTimer(*event, instance.key);
+      if (!schedule.ok()) {
+        Incident(instance, ErrorType::EXTRACT_VALUE_ERROR, schedule.status().message());
+        return false;
+      }
+      opening.schedule = *schedule;
+    } else {
+      Result<std::string> name = expressions_.EvaluateString(event->message->name, instance.key);
+      if (!name.ok()) {
+        Incident(instance, ErrorType::EXTRACT_VALUE_ERROR, name.status().message());
+        return false;
+      }
+      Result<json> key = expressions_.Evaluate(*event->message->correlation_key, instance.key);
+      if (key.ok() && !key->is_string() && !key->is_number()) {
+        key = Status::InvalidArgument(
+            "Failed to extract the correlation key for '" + event->message->correlation_key->text +
+            "': The value must be either a string or a number, but was " + key->dump() + ".");
+      }
+      if (!key.ok()) {
+        Incident(instance, ErrorType::EXTRACT_VALUE_ERROR, key.status().message());
+        return false;
+      }
+      opening.message_name = std::move(*name);
+      opening.correlation_key = key->is_string() ? key->get<std::string>() : key->dump();
+    }
+    openings.push_back(std::move(opening));
+  }
+
+  const ProcessInstanceRecordT& value = instance.value();
+  for (Opening& opening : openings) {
+    if (opening.event->timer) {
+      record::fb::TimerRecordT timer;
+      timer.element_instance_key = instance.key;
+      timer.process_instance_key = value.process_instance_key;
+      timer.due_date = opening.schedule.due_date;
+      timer.target_element_id = opening.event->id;
+      timer.repetitions = opening.schedule.repetitions;
+      timer.process_definition_key = value.process_definition_key;
+      timer.tenant_id = value.tenant_id;
+      context_.writers.Event(context_.keys.Next(), record::TimerIntent::kCreated, std::move(timer));
+      continue;
+    }
+    record::fb::ProcessMessageSubscriptionRecordT subscription;
+    subscription.subscription_partition_id =
+        SubscriptionPartitionOf(opening.correlation_key, context_.options.partition_count);
+    subscription.process_instance_key = value.process_instance_key;
+    subscription.element_instance_key = instance.key;
+    subscription.bpmn_process_id = value.bpmn_process_id;
+    subscription.message_name = opening.message_name;
+    subscription.correlation_key = opening.correlation_key;
+    subscription.interrupting = opening.event->interrupting;
+    subscription.element_id = opening.event->id;
+    subscription.tenant_id = value.tenant_id;
+    context_.writers.Event(context_.keys.Next(),
+                           record::ProcessMessageSubscriptionIntent::kCreating, subscription);
+    context_.writers.SendTo(subscription.subscription_partition_id, -1,
+                            record::MessageSubscriptionIntent::kCreate,
+                            ToMessageSubscription(subscription));
+  }
+  return true;
+}
+
+void BpmnProcessor::CloseEventSubscriptions(const Instance& instance) {
+  for (auto& [timer_key, timer] : context_.state.timers.OfElementInstance(instance.key)) {
+    context_.writers.Event(timer_key, record::TimerIntent::kCanceled, std::move(timer));
+  }
+  using record::ProcessMessageSubscriptionIntent;
+  for (auto& subscription : context_.state.event_scopes.SubscriptionsOf(instance.key)) {
+    if (subscription.state == record::IntentCode(ProcessMessageSubscriptionIntent::kDeleting)) {
+      continue;
+    }
+    context_.writers.Event(subscription.key, ProcessMessageSubscriptionIntent::kDeleting,
+                           *subscription.value);
+    context_.writers.SendTo(subscription.value->subscription_partition_id, -1,
+                            record::MessageSubscriptionIntent::kDelete,
+                            ToMessageSubscription(*subscription.value));
+  }
 }
 
 void BpmnProcessor::ContinueAfterIncident(int64_t element_instance_key) {

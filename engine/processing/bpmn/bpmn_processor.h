@@ -4,6 +4,12 @@
 // _COMPLETING, _COMPLETED (or _TERMINATING, _TERMINATED); completing an
 // element takes its outgoing sequence flows, and a scope whose last path
 // ended completes. What differs per element type lives in OnActivated.
+//
+// Events: an element instance that waits for events (an intermediate catch
+// event, a receive task, an event-based gateway, an activity with boundary
+// events) opens their subscriptions (TIMER CREATED, PROCESS_MESSAGE_
+// SUBSCRIPTION CREATING) while it activates and closes those left when it
+// completes or terminates. A caught event goes through TriggerEvent.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +21,7 @@
 #include "engine/processing/bpmn/expressions.h"
 #include "engine/processing/bpmn/variables.h"
 #include "engine/processing/processing_context.h"
+#include "engine/processing/timers.h"
 
 namespace waggle::engine {
 
@@ -30,6 +37,34 @@ class BpmnProcessor {
   // incident (activation or completion), once the incident is resolved.
   void ContinueAfterIncident(int64_t element_instance_key);
 
+  // Whether the element instance `scope_key` accepts a caught event: it is
+  // active, and no event that interrupts it was caught first.
+  bool AcceptsEvent(int64_t scope_key);
+
+  // Catches an event for the element instance `scope_key`. `event_id` is the
+  // catching element: the scope itself (intermediate catch event, receive
+  // task), one of its boundary events, or an event after it when the scope
+  // is an event-based gateway. Writes PROCESS_EVENT TRIGGERING, then: a
+  // catch event or receive task completes; an event-based gateway completes
+  // and activates the event; an interrupting boundary event terminates the
+  // scope (its children, job and subscriptions) and is activated once the
+  // scope is terminated; a non-interrupting one is activated at once, the
+  // scope going on. `variables` (a JSON object as text, or empty) are the
+  // event's output, applied when the catching element completes. Timers and
+  // messages use this; error boundary events are meant to as well.
+  // REQUIRES: AcceptsEvent(scope_key).
+  void TriggerEvent(int64_t scope_key, const std::string& event_id, const std::string& variables);
+
+  // Creates an instance of `process` that starts at its (timer or message)
+  // start event `start_event_id`, with `variables` on the process instance.
+  // Returns the process instance key.
+  int64_t StartInstanceAt(const DeployedProcess& process, const std::string& start_event_id,
+                          const nlohmann::json& variables);
+
+  // The schedule of the timer of `event`, its expression (if any) evaluated
+  // in the scope `scope_key` (-1: without variables).
+  Result<TimerSchedule> EvaluateTimer(const bpmn::Element& event, int64_t scope_key);
+
  private:
   // A live element instance with its model.
   struct Instance {
@@ -38,6 +73,9 @@ class BpmnProcessor {
     // The element; null for the process itself.
     const bpmn::Element* element = nullptr;
     state::fb::ElementInstanceT stored;
+    // Activated by a caught event (a boundary event, the event after an
+    // event-based gateway): it does not wait for it again.
+    bool triggered = false;
     record::fb::ProcessInstanceRecordT& value() { return *stored.value; }
     // A multi-instance activity runs as a body (MULTI_INSTANCE_BODY) whose
     // children are the inner instances of the activity; both have the
@@ -85,9 +123,21 @@ class BpmnProcessor {
   void FinishTermination(Instance& instance);
 
   void TakeFlows(Instance& instance, const std::vector<bpmn::FlowIndex>& flows);
-  // Writes ACTIVATE_ELEMENT for `element` inside the scope `scope`: for a
-  // multi-instance activity, its body; inside a body, an inner instance.
-  void ActivateChild(const Instance& scope, const bpmn::Element& element);
+  // Writes ACTIVATE_ELEMENT for `element` inside the scope `scope` (for a
+  // multi-instance activity, its body; inside a body, an inner instance),
+  // with `key` as the new element instance's key (-1: a new key).
+  void ActivateChild(const Instance& scope, const bpmn::Element& element, int64_t key = -1);
+
+  // Opens the subscriptions of the events `instance` waits for (its own
+  // unless it was triggered, its boundary events', an event-based
+  // gateway's). Every expression is evaluated first: on a failure nothing is
+  // opened, an incident is raised and false returned.
+  bool OpenEventSubscriptions(Instance& instance);
+  // Cancels the timers and deletes the message subscriptions of `instance`.
+  void CloseEventSubscriptions(const Instance& instance);
+  // The interrupting event caught for `instance` (terminated now): activates
+  // a boundary event if the flow scope still runs, otherwise drops it.
+  void ActivateInterruptingEvent(const Instance& instance);
   // After a child of `scope_key` ended: completes or finishes terminating the
   // scope when nothing is left in it.
   void OnChildEnded(int64_t scope_key);
