@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "common/record/codec.h"
 #include "common/record/intent.h"
@@ -44,6 +45,9 @@ std::optional<int64_t> Earliest(std::optional<int64_t> a, std::optional<int64_t>
 
 // kKeyGenerator holds one entry: the counter of the last key handed out.
 constexpr std::string_view kKeyCounterKey = "counter";
+
+// More than any batch holds (max_commands_in_batch is 100 by default).
+constexpr size_t kMaxBatchRoots = 4096;
 
 Result<int64_t> ReadKeyCounter(state::StateStore* store) {
   Result<std::string> bytes = store->Get(ColumnFamily::kKeyGenerator, kKeyCounterKey);
@@ -90,6 +94,10 @@ class Engine::Impl {
   record::KeyGenerator keys_;
   EventApplier applier_;
   int64_t last_processed_;
+  // Replay: the command each processed-in-batch command was processed for
+  // (by position), so that events of a batch count as processing the
+  // command that started it, as on the leader. Bounded: batches are small.
+  std::unordered_map<int64_t, int64_t> batch_roots_;
 };
 
 Status Engine::Impl::Commit(state::Transaction& transaction, const Status& error,
@@ -146,10 +154,20 @@ Status Engine::Impl::Replay(std::span<const record::fb::Record* const> records) 
   const int64_t counter_before = keys_.last_counter();
   int64_t processed = last_processed_;
   for (const record::fb::Record* record : records) {
-    // A record written by processing its source command means that command
-    // is processed; only events change state.
-    processed = std::max(processed, record->source_record_position());
-    if (record->record_type() != static_cast<uint8_t>(RecordType::kEvent)) continue;
+    // A record written by processing a command means that command is
+    // processed; for a record written by a command processed in a batch,
+    // that is the command the batch was processed for (the leader stores
+    // that one's position).
+    int64_t source = record->source_record_position();
+    if (auto root = batch_roots_.find(source); root != batch_roots_.end()) source = root->second;
+    processed = std::max(processed, source);
+    if (record->record_type() != static_cast<uint8_t>(RecordType::kEvent)) {
+      if (record->processed()) {
+        if (batch_roots_.size() >= kMaxBatchRoots) batch_roots_.clear();
+        batch_roots_[record->position()] = source;
+      }
+      continue;
+    }
     RecordT unpacked;
     record->UnPackTo(&unpacked);
     applier_.Apply(state, unpacked);

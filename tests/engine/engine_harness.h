@@ -92,9 +92,9 @@ class EngineHarness {
   bool IsTerminated(int64_t process_instance_key, int32_t partition = 1) const;
 
   // Replays each partition's log into a fresh store and compares the whole
-  // state with the processing state, key by key (every column family but the
-  // last processed position: where a member stands in the log is not
-  // workflow state). Returns a description of the first difference, or "".
+  // state with the processing state, key by key (the last processed position
+  // and the key generator included). Returns a description of the first
+  // difference, or "".
   std::string ReplayDifference() const;
 
   Engine& engine(int32_t partition = 1) { return *partitions_.at(partition - 1)->engine; }
