@@ -12,6 +12,7 @@
 #include "engine/state/snapshot.h"
 #include "engine/state/state_store.h"
 #include "partitions/log_batch.h"
+#include "partitions/placement.h"
 #include "replication/journal/journal.h"
 
 namespace waggle::partitions {
@@ -157,11 +158,13 @@ void Partition::Execute(std::string command, bool await_result, milliseconds tim
   request->await_result = await_result;
   request->done = std::move(done);
   const milliseconds t = timeout.count() > 0 ? timeout : options_.request_timeout;
-  thread_.Post([this, request, t] {
-    request->started = Now();
-    request->deadline = request->started + t.count();
-    Submit(request);
-  });
+  if (!thread_.Post([this, request, t] {
+        request->started = Now();
+        request->deadline = request->started + t.count();
+        Submit(request);
+      })) {
+    request->done(AnswerOf(CommandAnswer::Outcome::kNotLeader, "stopping"));
+  }
 }
 
 void Partition::Submit(std::shared_ptr<Request> request) {
@@ -315,8 +318,8 @@ void Partition::ChangeRole(const raft::SoftState& state, raft::Term term) {
   leader_ = state.leader;
   term_ = term;
   if (was_leader && role_ != raft::Role::kLeader) StepDown();
-  Log(std::string("is ") + raft::to_string(role_) + ", leader " +
-      (leader_ == raft::kNoNode ? "unknown" : std::to_string(leader_)));
+  Log(leader_ == raft::kNoNode ? "no leader known"
+                               : "leader is broker " + std::to_string(NodeIdOf(leader_)));
   Publish();
 }
 

@@ -126,7 +126,8 @@ class Partition final : public replication::GroupListener {
   // REQUIRES: the driver has not started.
   Status Open(replication::GroupOptions group);
 
-  // Stops the thread; requests still pending are dropped unanswered.
+  // Answers the requests still pending (timeout: their outcome is unknown)
+  // and stops the thread; later requests are answered not-leader at once.
   // REQUIRES: the driver has stopped (its callbacks post to this thread).
   void Stop();
 
