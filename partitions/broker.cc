@@ -137,6 +137,7 @@ Status Broker::Start() {
     options.log = [&b](const std::string& line) { b.Log(line); };
     options.snapshot_period = c.snapshot_period;
     options.backpressure = c.backpressure_enabled;
+    options.min_free_disk_bytes = c.free_space_processing_bytes;
 
     replication::GroupOptions group;
     group.id = static_cast<replication::GroupId>(id);

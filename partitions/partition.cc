@@ -1,5 +1,8 @@
 #include "partitions/partition.h"
 
+#include <sys/statvfs.h>
+
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -174,6 +177,12 @@ void Partition::Submit(std::shared_ptr<Request> request) {
   }
   if (role_ != raft::Role::kLeader) {
     request->done(AnswerOf(CommandAnswer::Outcome::kNotLeader, "not leader", leader_));
+    return;
+  }
+  if (disk_full_) {
+    request->done(AnswerOf(CommandAnswer::Outcome::kResourceExhausted,
+                           "out of disk space: less than " +
+                               std::to_string(options_.min_free_disk_bytes) + " bytes free"));
     return;
   }
   if (options_.backpressure && !request->exempt && !limiter_.TryAcquire()) {
@@ -616,6 +625,11 @@ void Partition::Snapshot(std::function<void(Status)> done) {
 
 void Partition::Tick() {
   const int64_t now = Now();
+  if (options_.min_free_disk_bytes > 0) {
+    const bool full = FreeDiskBytes() < options_.min_free_disk_bytes;
+    if (full != disk_full_) Log(full ? "out of disk space: refusing commands" : "disk space back");
+    disk_full_ = full;
+  }
   std::vector<int64_t> expired;
   for (const auto& [id, r] : requests_) {
     if (r->deadline <= now) expired.push_back(id);
@@ -645,6 +659,13 @@ void Partition::Tick() {
 }
 
 // ---------------------------------------------------------------------------
+
+int64_t Partition::FreeDiskBytes() const {
+  if (options_.free_disk_bytes) return options_.free_disk_bytes();
+  struct statvfs fs {};
+  if (::statvfs(options_.dir.c_str(), &fs) != 0) return INT64_MAX;  // unknown: do not refuse
+  return static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize);
+}
 
 void Partition::Fail(const Status& status) {
   failed_ = true;

@@ -91,6 +91,12 @@ struct PartitionOptions {
   // One line per event (role changes, snapshots, errors). Unset: stdout.
   std::function<void(const std::string&)> log;
 
+  // Disk watermark: below this many free bytes the partition refuses new
+  // commands (RESOURCE_EXHAUSTED, "out of disk space") until space returns.
+  // `free_disk_bytes` measures it, checked every tick; unset: statvfs of dir.
+  int64_t min_free_disk_bytes = 0;
+  std::function<int64_t()> free_disk_bytes;
+
   std::chrono::milliseconds snapshot_period{std::chrono::minutes(5)};
   std::chrono::milliseconds request_timeout{15000};  // when the request names none
   std::chrono::milliseconds tick{20};                // timers, retries, time-outs
@@ -187,6 +193,7 @@ class Partition final : public replication::GroupListener {
   void WriteDueCommands();
   void Snapshot(std::function<void(Status)> done);
   void Tick();
+  int64_t FreeDiskBytes() const;
   void Fail(const Status& status);
   void Publish();
   void Log(const std::string& line) const;
@@ -206,6 +213,7 @@ class Partition final : public replication::GroupListener {
   raft::Term term_ = 0;
   bool ready_ = false;   // a leader that may append and process
   bool failed_ = false;  // the state could not be read or written: stopped
+  bool disk_full_ = false;
   // Bumped at every step-down, so that callbacks of an earlier leadership
   // (retries, outputs) are recognised as stale.
   uint64_t epoch_ = 0;

@@ -142,14 +142,8 @@ Status SetContactPoints(BrokerConfig& c, const std::string& v) {
   return Status::OK();
 }
 
-Status SetAlgorithm(BrokerConfig& c, const std::string& v) {
-  if (v == "aimd") {
-    c.backpressure_algorithm = BackpressureAlgorithm::kAimd;
-  } else if (v == "vegas") {
-    c.backpressure_algorithm = BackpressureAlgorithm::kVegas;
-  } else {
-    return Invalid("aimd, vegas", v);
-  }
+Status SetAlgorithm(BrokerConfig&, const std::string& v) {
+  if (v != "aimd") return Invalid("aimd (the only limit algorithm waggle implements)", v);
   return Status::OK();
 }
 

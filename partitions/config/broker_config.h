@@ -34,8 +34,6 @@ struct ExporterConfig {
   bool operator==(const ExporterConfig&) const = default;
 };
 
-enum class BackpressureAlgorithm { kAimd, kVegas };
-
 struct BrokerConfig {
   // cluster.*
   int32_t node_id = 0;  // 0-based, as in Zeebe; Raft member id is node_id + 1
@@ -65,9 +63,8 @@ struct BrokerConfig {
   int64_t free_space_replication_bytes = 1LL << 30;
   bool fsync = true;  // waggle only: off for tests and benchmarks
 
-  // backpressure.*
+  // backpressure.* (algorithm: aimd only; Zeebe's vegas is not implemented)
   bool backpressure_enabled = true;
-  BackpressureAlgorithm backpressure_algorithm = BackpressureAlgorithm::kAimd;
 
   // exporters.<id>.{type,args}
   std::vector<ExporterConfig> exporters;

@@ -92,6 +92,8 @@ class PartitionTest : public ::testing::Test {
     };
     options.snapshot_period = snapshot_period_;
     options.aimd = aimd_;
+    options.min_free_disk_bytes = 1000;
+    options.free_disk_bytes = [this] { return free_disk_bytes_.load(); };
     auto partition = std::make_unique<Partition>(options, driver.get());
     replication::GroupOptions group;
     group.id = 1;
@@ -298,6 +300,7 @@ class PartitionTest : public ::testing::Test {
   std::atomic<int> jobs_available_{0};
   std::chrono::milliseconds snapshot_period_ = std::chrono::hours(1);
   AimdOptions aimd_;
+  std::atomic<int64_t> free_disk_bytes_{1 << 30};
   int restarts_ = 0;
 };
 
@@ -489,6 +492,22 @@ TEST_F(PartitionTest, FarBehindFollowerInstallsTheLeadersSnapshot) {
   EXPECT_GE(Member(lagging)->status().snapshot_index, snapshot);  // installed, not replayed
   for (int i = 0; i < 5; ++i) ASSERT_EQ(Execute(JobCommand("plain")).outcome, Outcome::kRecord);
   ExpectConverged(all);
+}
+
+TEST_F(PartitionTest, CommandsAreRefusedBelowTheDiskWatermarkUntilSpaceReturns) {
+  for (raft::NodeId id = 1; id <= kMembers; ++id) StartMember(id);
+  const raft::NodeId leader = WaitForProcessingLeader();
+  ASSERT_EQ(ExecuteOn(Member(leader), JobCommand("plain")).outcome, Outcome::kRecord);
+  free_disk_bytes_ = 999;
+  CommandAnswer refused;
+  EXPECT_TRUE(WaitUntil([&] {
+    refused = ExecuteOn(Member(leader), JobCommand("plain"));
+    return refused.outcome == Outcome::kResourceExhausted;
+  }));
+  EXPECT_NE(refused.message.find("out of disk space"), std::string::npos);
+  free_disk_bytes_ = 1000;
+  EXPECT_TRUE(WaitUntil(
+      [&] { return ExecuteOn(Member(leader), JobCommand("plain")).outcome == Outcome::kRecord; }));
 }
 
 TEST(BackpressureTest, AimdGrowsOnFastAnswersAndBacksOffOnSlowOnes) {

@@ -110,6 +110,8 @@ class BrokerProcessTest : public ::testing::Test {
         "--network.internalApi.port=" + std::to_string(InternalPort(n)),
         "--data.directory=" + dir_->path() + "/data-" + std::to_string(n),
         "--data.fsync=false",
+        "--data.disk.freeSpace.processing=10MB",
+        "--data.disk.freeSpace.replication=5MB",
     };
     Connect(n);
     Result<pid_t> pid = cmd::Spawn(WAGGLE_TEST_BROKER, args, LogFile(n), LogFile(n));
