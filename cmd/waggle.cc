@@ -7,18 +7,9 @@
 #include "cmd/gateway/gateway_command.h"
 #include "cmd/log_member/log_client_command.h"
 #include "cmd/log_member/log_member.h"
+#include "partitions/engine_adapter.h"
 
 namespace {
-
-// The engine the broker runs. The workflow engine (engine/) is being built
-// on main; until Engine::Open lands, partitions cannot open and the broker
-// refuses to start with this message.
-waggle::partitions::EngineFactory EngineFactory() {
-  return [](waggle::engine::state::StateStore*,
-            int32_t) -> waggle::Result<std::unique_ptr<waggle::partitions::PartitionEngine>> {
-    return waggle::Status::Unavailable("the workflow engine is not built into this waggle yet");
-  };
-}
 
 constexpr const char* kUsage =
     "usage: waggle <command> [flags]\n"
@@ -63,7 +54,11 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  if (command == "broker") return waggle::cmd::RunBrokerCommand(args, EngineFactory());
+  if (command == "broker") {
+    return waggle::cmd::RunBrokerCommand(args, [](const waggle::partitions::BrokerConfig& c) {
+      return waggle::partitions::WorkflowEngineFactory(c.partitions_count);
+    });
+  }
   if (command == "log-status") return waggle::cmd::RunLogStatusCommand(args);
   if (command == "log-append") return waggle::cmd::RunLogAppendCommand(args);
   if (command == "gateway") return waggle::cmd::RunGatewayCommand(args);

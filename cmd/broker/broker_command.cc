@@ -18,8 +18,7 @@ std::atomic<bool> g_stop{false};
 
 }  // namespace
 
-int RunBrokerCommand(const std::vector<std::string>& args,
-                     const partitions::EngineFactory& engine_factory) {
+int RunBrokerCommand(const std::vector<std::string>& args, const EngineFactoryFor& engine) {
   partitions::ConfigSources sources;
   sources.args = args;
   Result<partitions::BrokerConfig> config = partitions::LoadBrokerConfig(sources);
@@ -31,7 +30,7 @@ int RunBrokerCommand(const std::vector<std::string>& args,
   // Installed before Start, so that a signal during start-up is not lost.
   signal(SIGINT, [](int) { g_stop = true; });
   signal(SIGTERM, [](int) { g_stop = true; });
-  partitions::Broker broker(*config, engine_factory);
+  partitions::Broker broker(*config, engine(*config));
   if (Status s = broker.Start(); !s.ok()) {
     std::fprintf(stderr, "waggle broker: cannot start: %s\n", s.ToString().c_str());
     broker.Stop(std::chrono::milliseconds(0));

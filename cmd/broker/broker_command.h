@@ -7,13 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "partitions/config/broker_config.h"
 #include "partitions/partition_engine.h"
 
 namespace waggle::cmd {
 
+// The engine of each partition, given the broker's configuration.
+using EngineFactoryFor =
+    std::function<partitions::EngineFactory(const partitions::BrokerConfig& config)>;
+
 // Returns the process exit code: 0 after a clean stop, 2 for an invalid
 // configuration (the message names the setting), 1 when it could not start.
-int RunBrokerCommand(const std::vector<std::string>& args,
-                     const partitions::EngineFactory& engine_factory);
+int RunBrokerCommand(const std::vector<std::string>& args, const EngineFactoryFor& engine);
 
 }  // namespace waggle::cmd

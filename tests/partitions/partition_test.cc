@@ -15,7 +15,10 @@
 
 #include "common/record/codec.h"
 #include "engine/state/snapshot.h"
+#include "partitions/engine_adapter.h"
 #include "partitions/log_batch.h"
+#include "tests/engine/bpmn_builder.h"
+#include "tests/engine/engine_harness.h"
 #include "tests/partitions/fake_engine.h"
 
 namespace waggle::partitions {
@@ -69,7 +72,7 @@ class PartitionTest : public ::testing::Test {
     PartitionOptions options;
     options.partition_id = 1;
     options.dir = root_ + "/m" + std::to_string(id) + "/partition-1";
-    options.engine_factory = testing::FakeEngineFactory();
+    options.engine_factory = engine_factory_;
     options.clock = [this] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(
                  std::chrono::system_clock::now().time_since_epoch())
@@ -212,9 +215,28 @@ class PartitionTest : public ::testing::Test {
     return dups;
   }
 
-  // Waits until every running member has applied as far as `id` has and
-  // holds the same state.
-  void ExpectConverged(const std::vector<raft::NodeId>& members) {
+  // Every state entry but the last processed position, in key order.
+  std::vector<std::pair<std::string, std::string>> StateWithoutPosition(raft::NodeId id) {
+    std::vector<std::pair<std::string, std::string>> entries;
+    Status s = Member(id)->WithStateStore([&](engine::state::StateStore& store) {
+      return store.ForEachEntry([&](std::string_view key, std::string_view value) {
+        if (static_cast<engine::state::ColumnFamily>(key[0]) !=
+            engine::state::ColumnFamily::kLastProcessedPosition) {
+          entries.emplace_back(key, value);
+        }
+        return true;
+      });
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return entries;
+  }
+
+  // Waits until every running member has applied as far as the first and
+  // holds the same state. `exact`: the last processed positions and state
+  // digests agree too; otherwise everything but the last processed position
+  // (the workflow engine's leader and followers record it differently, see
+  // WorkflowEngineRunsAProcessThroughTheReplicatedLog).
+  void ExpectConverged(const std::vector<raft::NodeId>& members, bool exact = true) {
     ASSERT_FALSE(members.empty());
     const raft::NodeId first = members.front();
     EXPECT_TRUE(WaitUntil([&] {
@@ -222,12 +244,21 @@ class PartitionTest : public ::testing::Test {
       for (raft::NodeId id : members) {
         const PartitionStatus o = Member(id)->status();
         if (o.last_position != s.last_position ||
-            o.last_processed_position != s.last_processed_position) {
+            (exact && o.last_processed_position != s.last_processed_position)) {
           return false;
         }
       }
       return true;
     }));
+    if (!exact) {
+      const auto state = StateWithoutPosition(first);
+      EXPECT_GE(state.size(), 3u);  // at least the deployed process
+      for (raft::NodeId id : members) {
+        EXPECT_TRUE(StateWithoutPosition(id) == state)
+            << "member " << id << " differs from member " << first;
+      }
+      return;
+    }
     const uint64_t digest = DigestOf(first);
     for (raft::NodeId id : members) {
       EXPECT_EQ(DigestOf(id), digest) << "member " << id << " differs from member " << first;
@@ -300,6 +331,7 @@ class PartitionTest : public ::testing::Test {
   std::atomic<int> jobs_available_{0};
   std::chrono::milliseconds snapshot_period_ = std::chrono::hours(1);
   AimdOptions aimd_;
+  EngineFactory engine_factory_ = testing::FakeEngineFactory();
   std::atomic<int64_t> free_disk_bytes_{1 << 30};
   int restarts_ = 0;
 };
@@ -508,6 +540,71 @@ TEST_F(PartitionTest, CommandsAreRefusedBelowTheDiskWatermarkUntilSpaceReturns) 
   free_disk_bytes_ = 1000;
   EXPECT_TRUE(WaitUntil(
       [&] { return ExecuteOn(Member(leader), JobCommand("plain")).outcome == Outcome::kRecord; }));
+}
+
+TEST_F(PartitionTest, WorkflowEngineRunsAProcessThroughTheReplicatedLog) {
+  using engine::testing::Command;
+  engine_factory_ = WorkflowEngineFactory(1);
+  for (raft::NodeId id = 1; id <= kMembers; ++id) StartMember(id);
+  auto decode = [](const CommandAnswer& a) {
+    Result<record::fb::RecordT> r = record::DecodeRecord(a.record);
+    EXPECT_TRUE(r.ok());
+    EXPECT_EQ(r->record_type, static_cast<uint8_t>(record::RecordType::kEvent))
+        << r->rejection_reason;
+    return std::move(*r);
+  };
+
+  record::fb::DeploymentRecordT deployment;
+  auto resource = std::make_unique<record::fb::DeploymentResourceT>();
+  resource->resource_name = "one-task.bpmn";
+  const std::string xml = engine::testing::OneTaskProcess("one-task", "work");
+  resource->resource.assign(xml.begin(), xml.end());
+  deployment.resources.push_back(std::move(resource));
+  decode(Execute(Command(record::DeploymentIntent::kCreate, std::move(deployment))));
+
+  record::fb::ProcessInstanceCreationRecordT creation;
+  creation.bpmn_process_id = "one-task";
+  creation.variables = "{}";
+  record::fb::RecordT created =
+      decode(Execute(Command(record::ProcessInstanceCreationIntent::kCreate, std::move(creation))));
+  const int64_t instance =
+      created.typed_value.AsProcessInstanceCreationRecord()->process_instance_key;
+
+  std::vector<int64_t> jobs;
+  ASSERT_TRUE(WaitUntil([&] {
+    record::fb::JobBatchRecordT batch;
+    batch.type = "work";
+    batch.worker = "partition-test";
+    batch.timeout = 60000;
+    batch.max_jobs_to_activate = 10;
+    jobs = decode(Execute(Command(record::JobBatchIntent::kActivate, std::move(batch))))
+               .typed_value.AsJobBatchRecord()
+               ->job_keys;
+    return !jobs.empty();
+  }));
+  ASSERT_EQ(jobs.size(), 1u);
+  record::fb::JobRecordT complete;
+  complete.variables = "{}";
+  decode(Execute(Command(record::JobIntent::kComplete, std::move(complete), jobs[0])));
+
+  // The instance completes, and every member holds the same state.
+  const raft::NodeId leader = WaitForProcessingLeader();
+  EXPECT_TRUE(WaitUntil([&] {
+    for (const record::fb::RecordT& r : CommittedLog(leader)) {
+      const auto* pi = r.typed_value.AsProcessInstanceRecord();
+      if (pi != nullptr && pi->process_instance_key == instance &&
+          pi->bpmn_element_type == record::fb::BpmnElementType::PROCESS &&
+          r.intent == record::IntentCode(record::ProcessInstanceIntent::kElementCompleted)) {
+        return true;
+      }
+    }
+    return false;
+  }));
+  // Same state everywhere, except the last processed position: the engine's
+  // ProcessCommand records the command's position, Replay the highest source
+  // position, which includes follow-up commands processed in the same batch
+  // (positions after the command's). To settle in engine/ (see docs/broker.md).
+  ExpectConverged({1, 2, 3}, /*exact=*/false);
 }
 
 TEST(BackpressureTest, AimdGrowsOnFastAnswersAndBacksOffOnSlowOnes) {

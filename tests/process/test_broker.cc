@@ -10,5 +10,7 @@
 
 int main(int argc, char** argv) {
   return waggle::cmd::RunBrokerCommand(std::vector<std::string>(argv + 1, argv + argc),
-                                       waggle::partitions::testing::FakeEngineFactory());
+                                       [](const waggle::partitions::BrokerConfig&) {
+                                         return waggle::partitions::testing::FakeEngineFactory();
+                                       });
 }
