@@ -3,15 +3,19 @@
 #include <string>
 #include <vector>
 
+#include "cmd/broker/broker_command.h"
 #include "cmd/gateway/gateway_command.h"
 #include "cmd/log_member/log_client_command.h"
 #include "cmd/log_member/log_member.h"
+#include "partitions/engine_adapter.h"
 
 namespace {
 
 constexpr const char* kUsage =
     "usage: waggle <command> [flags]\n"
     "commands:\n"
+    "  broker       run one broker (configuration: --config FILE, WAGGLE_BROKER_*\n"
+    "               variables, --<setting>=VALUE flags such as --cluster.nodeId=1)\n"
     "  log-member   run one member of a replicated-log cluster\n"
     "               --id N --members 1=HOST:PORT,2=HOST:PORT,... --data DIR\n"
     "               [--client HOST:PORT] [--groups N] [--tick-ms MS]\n"
@@ -49,6 +53,11 @@ int main(int argc, char** argv) {
       return 1;
     }
     return 0;
+  }
+  if (command == "broker") {
+    return waggle::cmd::RunBrokerCommand(args, [](const waggle::partitions::BrokerConfig& c) {
+      return waggle::partitions::WorkflowEngineFactory(c.partitions_count);
+    });
   }
   if (command == "log-status") return waggle::cmd::RunLogStatusCommand(args);
   if (command == "log-append") return waggle::cmd::RunLogAppendCommand(args);

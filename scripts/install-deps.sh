@@ -10,7 +10,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   libflatbuffers-dev flatbuffers-compiler libleveldb-dev libsnappy-dev
   prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libpugixml-dev nlohmann-json3-dev
+  libpugixml-dev nlohmann-json3-dev libyaml-cpp-dev
   libhiredis-dev redis-server
 )
 

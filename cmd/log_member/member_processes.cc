@@ -34,8 +34,8 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
-// fork + exec with stdout and stderr appended to files (the same one may be
-// given twice). The child dies with its parent.
+}  // namespace
+
 Result<pid_t> Spawn(const std::string& binary, const std::vector<std::string>& args,
                     const std::string& out_file, const std::string& err_file) {
   // Everything the child needs is prepared before fork: only
@@ -62,8 +62,6 @@ Result<pid_t> Spawn(const std::string& binary, const std::vector<std::string>& a
   }
   return pid;
 }
-
-}  // namespace
 
 Result<std::unique_ptr<TempDir>> TempDir::Create(const std::string& prefix) {
   std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();

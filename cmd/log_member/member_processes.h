@@ -43,6 +43,11 @@ class TempDir {
 // process may still take one before it is bound again.
 Result<std::vector<int>> FreePorts(int count);
 
+// fork + exec of `binary args...` with stdout and stderr appended to files
+// (the same one may be given twice). The child dies with its parent.
+Result<pid_t> Spawn(const std::string& binary, const std::vector<std::string>& args,
+                    const std::string& out_file, const std::string& err_file);
+
 struct ExitResult {
   int exit_code = -1;  // -1 if it did not exit on its own (it was killed)
   std::string err;     // what it wrote to stderr
