@@ -608,11 +608,11 @@ Result<TimerSchedule> BpmnProcessor::EvaluateTimer(const bpmn::Element& event, i
   return ScheduleTimer(timer.kind, text, context_.now());
 }
 
-bool BpmnProcessor::OpenEventSubscriptions(Instance& instance) {
-  if (instance.element == nullptr) return true;
+std::vector<const bpmn::Element*> BpmnProcessor::EventsToSubscribe(const Instance& instance) const {
+  std::vector<const bpmn::Element*> events;
+  if (instance.element == nullptr) return events;
   const bpmn::Process& model = *instance.process->model;
   const bpmn::Element& element = *instance.element;
-  std::vector<const bpmn::Element*> events;
   auto waits = [](const bpmn::Element& event) { return event.timer || event.message; };
   if (!instance.triggered && !instance.is_body() &&
       (element.type == ElementType::kIntermediateCatchEvent ||
@@ -630,6 +630,11 @@ bool BpmnProcessor::OpenEventSubscriptions(Instance& instance) {
       if (waits(target)) events.push_back(&target);
     }
   }
+  return events;
+}
+
+bool BpmnProcessor::OpenEventSubscriptions(Instance& instance) {
+  const std::vector<const bpmn::Element*> events = EventsToSubscribe(instance);
   if (events.empty()) return true;
   // Opened before an incident stopped the activation: not again.
   if (!context_.state.timers.OfElementInstance(instance.key).empty() ||
@@ -710,6 +715,9 @@ bool BpmnProcessor::OpenEventSubscriptions(Instance& instance) {
 }
 
 void BpmnProcessor::CloseEventSubscriptions(const Instance& instance) {
+  // Elements that wait for no event skip the lookups: they are prefix scans,
+  // which LevelDB pays for with every deleted entry after the seek position.
+  if (EventsToSubscribe(instance).empty()) return;
   for (auto& [timer_key, timer] : context_.state.timers.OfElementInstance(instance.key)) {
     context_.writers.Event(timer_key, record::TimerIntent::kCanceled, std::move(timer));
   }

@@ -133,6 +133,9 @@ class BpmnProcessor {
   // gateway's). Every expression is evaluated first: on a failure nothing is
   // opened, an incident is raised and false returned.
   bool OpenEventSubscriptions(Instance& instance);
+  // The events whose subscriptions (timers, message subscriptions) belong to
+  // `instance`.
+  std::vector<const bpmn::Element*> EventsToSubscribe(const Instance& instance) const;
   // Cancels the timers and deletes the message subscriptions of `instance`.
   void CloseEventSubscriptions(const Instance& instance);
   // The interrupting event caught for `instance` (terminated now): activates
