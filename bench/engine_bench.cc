@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/record/codec.h"
+#include "common/record/command.h"
 #include "common/record/intent.h"
 #include "common/record/record_type.h"
 #include "engine/engine.h"
@@ -121,16 +122,7 @@ class Partition {
   std::vector<std::string> log_;
 };
 
-template <typename Intent, typename Value>
-RecordT Command(Intent intent, Value value, int64_t key = -1) {
-  RecordT command;
-  command.key = key;
-  command.record_type = static_cast<uint8_t>(record::RecordType::kCommand);
-  command.intent = record::IntentCode(intent);
-  command.typed_value.Set(std::move(value));
-  command.value_type = static_cast<uint8_t>(record::ValueTypeOf(command.typed_value.type));
-  return command;
-}
+using record::Command;
 
 std::unique_ptr<engine::state::StateStore> OpenStore(const std::string& dir) {
   engine::state::StateStoreOptions options;

@@ -27,8 +27,12 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 
 if ! command -v npm >/dev/null; then
-  echo "install-npm-clients: npm not found (install Node.js with npm)" >&2
-  exit 1
+  # A machine without Node.js: Debian's nodejs and npm packages.
+  echo "install-npm-clients: npm not found; installing Debian's nodejs and npm"
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends nodejs npm
 fi
 echo "install-npm-clients: installing ${missing[*]} into $dir"
 mkdir -p "$dir"

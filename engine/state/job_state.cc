@@ -1,5 +1,7 @@
 #include "engine/state/job_state.h"
 
+#include "engine/state/due_index.h"
+
 #include <string>
 
 namespace waggle::engine::state {
@@ -12,27 +14,13 @@ std::string TypeAndKey(std::string_view type, int64_t key) {
   return out;
 }
 
-// Visits (time, key) index entries with time <= now.
-void ForEachDue(const StateAccess& access, ColumnFamily family, int64_t now,
-                const std::function<bool(int64_t)>& visit) {
-  std::string limit = KeyOf(now == INT64_MAX ? now : now + 1);
-  access.Iterate(family, KeyRange{"", limit}, [&](std::string_view key, std::string_view) {
-    KeyReader reader(key);
-    int64_t time, job_key;
-    if (!reader.ReadInt64(&time) || !reader.ReadInt64(&job_key)) return true;
-    return visit(job_key);
+// Visits the keys of a (time, job key) index due by `now`.
+void ForEachDueJob(const StateAccess& access, ColumnFamily family, int64_t now,
+                   const std::function<bool(int64_t)>& visit) {
+  ForEachDueEntry(access, family, now, [&](KeyReader& rest) {
+    int64_t job_key;
+    return !rest.ReadInt64(&job_key) || visit(job_key);
   });
-}
-
-std::optional<int64_t> FirstTime(const StateAccess& access, ColumnFamily family) {
-  std::optional<int64_t> first;
-  access.Iterate(family, KeyRange::All(), [&](std::string_view key, std::string_view) {
-    KeyReader reader(key);
-    int64_t time;
-    if (reader.ReadInt64(&time)) first = time;
-    return false;
-  });
-  return first;
 }
 
 }  // namespace
@@ -96,16 +84,16 @@ void JobState::ForEachActivatable(std::string_view type,
 }
 
 void JobState::ForEachDeadlineBefore(int64_t now, const std::function<bool(int64_t)>& visit) const {
-  ForEachDue(*access_, ColumnFamily::kJobDeadlines, now, visit);
+  ForEachDueJob(*access_, ColumnFamily::kJobDeadlines, now, visit);
 }
 
 void JobState::ForEachBackoffBefore(int64_t now, const std::function<bool(int64_t)>& visit) const {
-  ForEachDue(*access_, ColumnFamily::kJobBackoff, now, visit);
+  ForEachDueJob(*access_, ColumnFamily::kJobBackoff, now, visit);
 }
 
 std::optional<int64_t> JobState::NextDueDate() const {
-  std::optional<int64_t> deadline = FirstTime(*access_, ColumnFamily::kJobDeadlines);
-  std::optional<int64_t> backoff = FirstTime(*access_, ColumnFamily::kJobBackoff);
+  std::optional<int64_t> deadline = EarliestTime(*access_, ColumnFamily::kJobDeadlines);
+  std::optional<int64_t> backoff = EarliestTime(*access_, ColumnFamily::kJobBackoff);
   if (!deadline) return backoff;
   if (!backoff) return deadline;
   return std::min(*deadline, *backoff);

@@ -1,5 +1,7 @@
 #include "engine/state/message_state.h"
 
+#include "engine/state/due_index.h"
+
 namespace waggle::engine::state {
 namespace {
 
@@ -68,28 +70,14 @@ void MessageState::ForEach(std::string_view name, std::string_view correlation_k
 
 void MessageState::ForEachDeadlineBefore(int64_t now,
                                          const std::function<bool(int64_t)>& visit) const {
-  const std::string limit = KeyOf(now == INT64_MAX ? now : now + 1);
-  access_->Iterate(ColumnFamily::kMessageDeadlines, KeyRange{"", limit},
-                   [&](std::string_view key, std::string_view) {
-                     KeyReader reader(key);
-                     int64_t deadline, message_key;
-                     if (!reader.ReadInt64(&deadline) || !reader.ReadInt64(&message_key)) {
-                       return true;
-                     }
-                     return visit(message_key);
-                   });
+  ForEachDueEntry(*access_, ColumnFamily::kMessageDeadlines, now, [&](KeyReader& rest) {
+    int64_t message_key;
+    return !rest.ReadInt64(&message_key) || visit(message_key);
+  });
 }
 
 std::optional<int64_t> MessageState::NextDeadline() const {
-  std::optional<int64_t> first;
-  access_->Iterate(ColumnFamily::kMessageDeadlines, KeyRange::All(),
-                   [&](std::string_view key, std::string_view) {
-                     KeyReader reader(key);
-                     int64_t deadline;
-                     if (reader.ReadInt64(&deadline)) first = deadline;
-                     return false;
-                   });
-  return first;
+  return EarliestTime(*access_, ColumnFamily::kMessageDeadlines);
 }
 
 std::optional<fb::StoredMessageSubscriptionT> MessageState::GetSubscription(

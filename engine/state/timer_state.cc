@@ -1,5 +1,7 @@
 #include "engine/state/timer_state.h"
 
+#include "engine/state/due_index.h"
+
 namespace waggle::engine::state {
 namespace {
 
@@ -50,29 +52,15 @@ std::vector<std::pair<int64_t, record::fb::TimerRecordT>> TimerState::OfElementI
 
 void TimerState::ForEachDueBefore(int64_t now,
                                   const std::function<bool(int64_t, int64_t)>& visit) const {
-  const std::string limit = KeyOf(now == INT64_MAX ? now : now + 1);
-  access_->Iterate(ColumnFamily::kTimerDueDates, KeyRange{"", limit},
-                   [&](std::string_view key, std::string_view) {
-                     KeyReader reader(key);
-                     int64_t due, element_instance_key, timer_key;
-                     if (!reader.ReadInt64(&due) || !reader.ReadInt64(&element_instance_key) ||
-                         !reader.ReadInt64(&timer_key)) {
-                       return true;
-                     }
-                     return visit(element_instance_key, timer_key);
-                   });
+  ForEachDueEntry(*access_, ColumnFamily::kTimerDueDates, now, [&](KeyReader& rest) {
+    int64_t element_instance_key, timer_key;
+    if (!rest.ReadInt64(&element_instance_key) || !rest.ReadInt64(&timer_key)) return true;
+    return visit(element_instance_key, timer_key);
+  });
 }
 
 std::optional<int64_t> TimerState::NextDueDate() const {
-  std::optional<int64_t> first;
-  access_->Iterate(ColumnFamily::kTimerDueDates, KeyRange::All(),
-                   [&](std::string_view key, std::string_view) {
-                     KeyReader reader(key);
-                     int64_t due;
-                     if (reader.ReadInt64(&due)) first = due;
-                     return false;
-                   });
-  return first;
+  return EarliestTime(*access_, ColumnFamily::kTimerDueDates);
 }
 
 }  // namespace waggle::engine::state

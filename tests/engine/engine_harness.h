@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/record/codec.h"
+#include "common/record/command.h"
 #include "common/record/intent.h"
 #include "common/record/key.h"
 #include "common/record/record_generated.h"
@@ -121,17 +122,7 @@ class EngineHarness {
   std::map<int64_t, record::fb::RecordT> responses_;
 };
 
-// A COMMAND record of the given value.
-template <typename Intent, typename Value>
-record::fb::RecordT Command(Intent intent, Value value, int64_t key = -1) {
-  record::fb::RecordT command;
-  command.key = key;
-  command.record_type = static_cast<uint8_t>(record::RecordType::kCommand);
-  command.intent = record::IntentCode(intent);
-  command.typed_value.Set(std::move(value));
-  command.value_type = static_cast<uint8_t>(record::ValueTypeOf(command.typed_value.type));
-  return command;
-}
+using record::Command;
 
 // The path of a fixture from ../shared/fixtures/bpmn.
 std::string FixturePath(const std::string& name);
