@@ -69,7 +69,7 @@ void OnActivating(state::EngineState& state, ProcessCache& processes,
     instance.loop_counter = ++scope->loop_counter;
     state.element_instances.Put(value.flow_scope_key, *scope);
   }
-  state.element_instances.Put(event.key, instance);
+  state.element_instances.Create(event.key, instance);
   // A called process: its call activity knows it (to terminate it).
   if (value.bpmn_element_type == record::fb::BpmnElementType::PROCESS &&
       value.parent_element_instance_key >= 0) {

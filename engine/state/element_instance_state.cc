@@ -8,6 +8,10 @@ std::optional<fb::ElementInstanceT> ElementInstanceState::Get(int64_t key) const
 
 void ElementInstanceState::Put(int64_t key, const fb::ElementInstanceT& instance) {
   access_->PutTable<fb::ElementInstance>(ColumnFamily::kElementInstance, KeyOf(key), instance);
+}
+
+void ElementInstanceState::Create(int64_t key, const fb::ElementInstanceT& instance) {
+  Put(key, instance);
   const int64_t flow_scope_key = instance.value ? instance.value->flow_scope_key : -1;
   if (flow_scope_key >= 0) {
     access_->Put(ColumnFamily::kElementInstanceChildren, KeyOf(flow_scope_key, key), "");

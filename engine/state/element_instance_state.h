@@ -15,7 +15,9 @@ class ElementInstanceState {
   explicit ElementInstanceState(StateAccess* access) : access_(access) {}
 
   std::optional<fb::ElementInstanceT> Get(int64_t key) const;
-  // Stores `instance`; a new one is also indexed under its flow scope.
+  // Stores a new instance and indexes it under its flow scope.
+  void Create(int64_t key, const fb::ElementInstanceT& instance);
+  // Stores a change to an existing instance.
   void Put(int64_t key, const fb::ElementInstanceT& instance);
   void Remove(int64_t key, int64_t flow_scope_key);
   // Keys of the live children of `flow_scope_key`, in key (creation) order.
