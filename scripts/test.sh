@@ -8,19 +8,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each stage's heading says how long the run has taken so far.
+stage() { echo "== [$((SECONDS / 60))m$((SECONDS % 60))s] $*"; }
+
 scripts/install-deps.sh
 jobs=$(nproc)
 
-echo "== release build: all tests"
+stage "release build: all tests"
 scripts/build.sh release
 ctest --test-dir build/release --output-on-failure -j"$jobs"
 
-echo "== ASan + UBSan build: unit, concurrent and simulation tests"
+stage "ASan + UBSan build: unit, concurrent and simulation tests"
 scripts/build.sh asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan -L 'unit|concurrent|sim' --output-on-failure -j"$jobs"
 
-echo "== TSan build: concurrent tests"
+stage "TSan build: concurrent tests"
 scripts/build.sh tsan --target concurrent_tests
 # Known issue, excluded here only (it runs in the other two builds): under
 # TSan, Stop() while a peer does not read sometimes takes over a minute
@@ -29,5 +32,6 @@ TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/ts
   ctest --test-dir build/tsan -L concurrent -E 'StopReturnsPromptlyWhilePeerDoesNotRead' \
   --output-on-failure -j"$jobs"
 
-echo "== libFuzzer: each target for ${WAGGLE_FUZZ_SECONDS:-30}s"
+stage "libFuzzer: each target for ${WAGGLE_FUZZ_SECONDS:-30}s"
 scripts/fuzz.sh "${WAGGLE_FUZZ_SECONDS:-30}"
+stage "all passed"

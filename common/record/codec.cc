@@ -112,6 +112,14 @@ Result<const fb::Record*> Verify(std::string_view bytes, bool distributed) {
   if (record->typed_value_type() != fb::RecordValue::NONE && record->typed_value() == nullptr) {
     return Corrupt("typed value missing");
   }
+  // The Verifier checks a vector's length field for alignment, not its
+  // elements: a [long] placed at 4 mod 8 verifies, then reads misaligned.
+  if (type == ValueType::kJobBatch) {
+    const flatbuffers::Vector<int64_t>* keys = record->typed_value_as_JobBatchRecord()->job_keys();
+    if (keys != nullptr && reinterpret_cast<uintptr_t>(keys->data()) % alignof(int64_t) != 0) {
+      return Corrupt("job keys not 8-byte aligned");
+    }
+  }
   if (type == ValueType::kCommandDistribution) {
     if (distributed) return Corrupt("distributed command distributes again");
     Status distribution = CheckDistribution(*record->typed_value_as_CommandDistributionRecord());

@@ -420,6 +420,33 @@ TEST(CodecTest, UnionTagWithoutItsTableIsCorrupt) {
   EXPECT_FALSE(EncodedRecordToJson(bytes).ok());
 }
 
+// Found by fuzz_record: the Verifier checks a vector's length for alignment
+// but not its elements. Pointing job_keys 4 bytes further makes the first
+// key's low half the length (1) and leaves the element at 4 mod 8.
+TEST(CodecTest, MisalignedJobKeysAreCorrupt) {
+  fb::JobBatchRecordT batch;
+  batch.type = "payment";
+  batch.job_keys = {1, 0, 0};
+  fb::RecordValueUnion value;
+  value.Set(std::move(batch));
+  AlignedBytes aligned(EncodeRecord(
+      MakeRecord(ValueType::kJobBatch, IntentCode(JobBatchIntent::kActivated), std::move(value))));
+  std::string bytes(aligned.view());
+  const fb::Record* parsed = fb::GetRecord(aligned.view().data());
+  const auto* table =
+      reinterpret_cast<const flatbuffers::Table*>(parsed->typed_value_as_JobBatchRecord());
+  const uint8_t* field = table->GetAddressOf(fb::JobBatchRecord::VT_JOB_KEYS);
+  ASSERT_NE(field, nullptr);
+  size_t at = field - reinterpret_cast<const uint8_t*>(aligned.view().data());
+  flatbuffers::WriteScalar<flatbuffers::uoffset_t>(
+      bytes.data() + at, flatbuffers::ReadScalar<flatbuffers::uoffset_t>(field) + 4);
+
+  Result<fb::RecordT> decoded = DecodeRecord(bytes);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(decoded.status().message().find("job keys"), std::string::npos);
+}
+
 TEST(CodecTest, ValueTypeWithoutTableCarriesNoValue) {
   fb::RecordT record = MakeRecord(ValueType::kSignal, IntentCode(SignalIntent::kBroadcast), {});
   Result<fb::RecordT> decoded = DecodeRecord(EncodeRecord(record));
