@@ -1,30 +1,44 @@
 #!/usr/bin/env bash
-# The replicated-log demo: installs what is missing, builds waggle (release),
-# starts three `waggle log-member` processes on 127.0.0.1, appends a stream of
-# entries, kills the leader with SIGKILL while appends go on, shows the new
-# leader taking over, restarts the killed member and shows it catching up,
-# then keeps the cluster running until Ctrl-C.
+# waggle's main job: a local cluster on 127.0.0.1. Installs what is missing,
+# builds waggle (release), starts three `waggle broker` processes (3
+# partitions, replication factor 3) and `waggle gateway` on port 26500, waits
+# until every partition has a leader, runs a short demo through zbctl (deploy
+# a process, start an instance, complete its job), prints where everything
+# listens and keeps running until Ctrl-C, which stops every process cleanly.
 #
-#   scripts/run-cluster.sh [--no-wait]
+#   scripts/run-cluster.sh [--no-wait] [--no-demo] [--data DIR]
 #
-#   --no-wait (or WAGGLE_DEMO_EXIT=1)  exit after the demo instead of waiting
+#   --no-wait (or WAGGLE_DEMO_EXIT=1)  stop the cluster after the demo
+#   --no-demo                          skip the zbctl demo
+#   --data DIR                         keep the brokers' data in DIR (kept on
+#                                      exit; reused by the next run)
 #   WAGGLE_BINARY=path                 use this waggle binary; skip install and build
-#   WAGGLE_DEMO_PORT=N                 Raft ports N..N+2, client ports N+100..N+102
-#                                      (default 27001)
+#   WAGGLE_GATEWAY_PORT=N              gateway port (default 26500)
+#   WAGGLE_BROKER_PORT=N               broker n: command API N+10n, internal
+#                                      N+10n+1, monitoring N+10n+2 (default 26501)
 #
-# Any step that fails stops the demo with a non-zero exit status; every
-# process it started is killed on the way out.
+# Any step that fails stops the script with a non-zero exit status; every
+# process it started is stopped on the way out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 wait_at_end=1
+demo=1
+data_dir=""
 [ "${WAGGLE_DEMO_EXIT:-0}" = 1 ] && wait_at_end=0
-for arg in "$@"; do
-  case "$arg" in
+while [ $# -gt 0 ]; do
+  case "$1" in
     --no-wait) wait_at_end=0 ;;
-    -h | --help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
-    *) echo "run-cluster.sh: unknown argument '$arg' (allowed: --no-wait)" >&2; exit 2 ;;
+    --no-demo) demo=0 ;;
+    --data)
+      [ $# -ge 2 ] || { echo "run-cluster.sh: --data needs a directory" >&2; exit 2; }
+      data_dir=$2
+      shift
+      ;;
+    -h | --help) sed -n '2,21s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) echo "run-cluster.sh: unknown argument '$1' (allowed: --no-wait, --no-demo, --data DIR)" >&2; exit 2 ;;
   esac
+  shift
 done
 
 say() { printf '\n=== %s\n' "$*"; }
@@ -39,121 +53,130 @@ else
   waggle=build/release/cmd/waggle
 fi
 [ -x "$waggle" ] || die "no waggle binary at $waggle"
+zbctl=${WAGGLE_ZBCTL:-.cache/npm-clients/node_modules/zbctl/bin/zbctl-cli.linux}
 
-base_port=${WAGGLE_DEMO_PORT:-27001}
-ids=(1 2 3)
-raft_members=""
-client_members=""
-for id in "${ids[@]}"; do
-  raft_members+="${raft_members:+,}$id=127.0.0.1:$((base_port + id - 1))"
-  client_members+="${client_members:+,}$id=127.0.0.1:$((base_port + 100 + id - 1))"
+gateway_port=${WAGGLE_GATEWAY_PORT:-26500}
+broker_port=${WAGGLE_BROKER_PORT:-26501}
+brokers=3
+keep_data=1
+if [ -z "$data_dir" ]; then
+  data_dir=$(mktemp -d "${TMPDIR:-/tmp}/waggle-cluster-XXXXXX")
+  keep_data=0
+fi
+mkdir -p "$data_dir"
+command_port() { echo $((broker_port + 10 * $1)); }
+internal_port() { echo $((broker_port + 10 * $1 + 1)); }
+monitoring_port() { echo $((broker_port + 10 * $1 + 2)); }
+
+contact_points=""
+command_apis=""
+for n in $(seq 0 $((brokers - 1))); do
+  contact_points+="${contact_points:+,}127.0.0.1:$(internal_port "$n")"
+  command_apis+="${command_apis:+,}127.0.0.1:$(command_port "$n")"
 done
-data_dir=$(mktemp -d "${TMPDIR:-/tmp}/waggle-demo-XXXXXX")
-declare -A pids=()
-background_append=""
 
+declare -A pids=()
 cleanup() {
   trap - EXIT INT TERM
-  for pid in "${pids[@]}" $background_append; do kill -9 "$pid" 2>/dev/null || true; done
+  # SIGTERM first: brokers hand over leadership and flush their journals.
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for _ in $(seq 100); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$data_dir"
+  if [ "$keep_data" = 0 ]; then rm -rf "$data_dir"; fi
 }
 trap cleanup EXIT
 trap 'echo; say "stopping the cluster"; exit 0' INT TERM
 
-start_member() {
-  local id=$1
-  # Output goes through sed to tag each line with the member; $! stays the
-  # member's own pid so that it can be killed alone.
-  "$waggle" log-member --id "$id" --members "$raft_members" --data "$data_dir/m$id" \
-    --client "127.0.0.1:$((base_port + 100 + id - 1))" \
-    > >(sed -u "s/^/[m$id] /") 2>&1 &
-  pids[$id]=$!
+# Output goes through sed to tag each line with its process; $! stays the
+# process's own pid (a process substitution does not replace it).
+start_broker() {
+  local n=$1
+  "$waggle" broker \
+    --cluster.nodeId="$n" --cluster.clusterSize=$brokers \
+    --cluster.partitionsCount=3 --cluster.replicationFactor=3 \
+    --cluster.initialContactPoints="$contact_points" \
+    --network.host=127.0.0.1 \
+    --network.commandApi.port="$(command_port "$n")" \
+    --network.internalApi.port="$(internal_port "$n")" \
+    --network.monitoringApi.port="$(monitoring_port "$n")" \
+    --data.directory="$data_dir/broker-$n" \
+    > >(sed -u "s/^/[broker $n] /") 2>&1 &
+  pids[broker$n]=$!
 }
 
-check_members_alive() {
-  for id in "${!pids[@]}"; do
-    kill -0 "${pids[$id]}" 2>/dev/null || die "member $id exited unexpectedly (see [m$id] above)"
+check_alive() {
+  for name in "${!pids[@]}"; do
+    kill -0 "${pids[$name]}" 2>/dev/null || die "$name exited unexpectedly (see its lines above)"
   done
 }
 
-# The member that leads group 1, from `waggle log-status` (empty if none).
-leader_of_group_1() {
-  "$waggle" log-status --members "$client_members" 2>/dev/null |
-    awk '$4 == "group" && $5 == "1" && $6 == "leader" { print $2; exit }' || true
-}
+say "starting $brokers brokers (3 partitions, replication factor 3; data in $data_dir)"
+for n in $(seq 0 $((brokers - 1))); do start_broker "$n"; done
+"$waggle" gateway --host 127.0.0.1 --port "$gateway_port" --contact-points "$command_apis" \
+  > >(sed -u "s/^/[gateway] /") 2>&1 &
+pids[gateway]=$!
 
-# Waits until a leader other than $1 (may be empty) leads; prints its id.
-wait_for_leader_other_than() {
-  local previous=$1 leader
-  for _ in $(seq 100); do
-    check_members_alive
-    leader=$(leader_of_group_1)
-    if [ -n "$leader" ] && [ "$leader" != "$previous" ]; then
-      echo "$leader"
-      return 0
+if [ -x "$zbctl" ]; then
+  zb() { "$zbctl" --insecure --address "127.0.0.1:$gateway_port" "$@"; }
+  ready=0
+  for _ in $(seq 300); do
+    check_alive
+    status=$(zb status 2>/dev/null || true)
+    if [ "$(grep -c ': Leader, Healthy' <<< "$status")" -eq 3 ]; then
+      ready=1
+      break
     fi
     sleep 0.1
   done
-  die "no new leader within 10 s"
-}
+  [ "$ready" = 1 ] || die "the partitions have no leaders after 30 s"
+  say "every partition has a leader (zbctl status):"
+  zb status
 
-show_status() { "$waggle" log-status --members "$client_members" || true; }
-
-say "starting 3 members (Raft on ports $base_port-$((base_port + 2)), clients on $((base_port + 100))-$((base_port + 102)), data in $data_dir)"
-for id in "${ids[@]}"; do start_member "$id"; done
-
-leader=$(wait_for_leader_other_than "")
-say "member $leader leads; cluster status:"
-show_status
-
-say "appending 20000 entries through the leader"
-"$waggle" log-append --members "$client_members" --count 20000 --size 100 --batch 10 | sed -u 's/^/[client] /'
-check_members_alive
-
-say "appending 20000 more at 5000/s in the background; killing leader $leader with SIGKILL in 1 s"
-"$waggle" log-append --members "$client_members" --count 20000 --size 100 --batch 10 --rate 5000 \
-  > >(sed -u 's/^/[client] /') 2>&1 &
-background_append=$!
-sleep 1
-killed=$leader
-kill -9 "${pids[$killed]}"
-wait "${pids[$killed]}" 2>/dev/null || true
-unset "pids[$killed]"
-killed_at=$(date +%s%N)
-leader=$(wait_for_leader_other_than "$killed")
-say "member $leader took over $((($(date +%s%N) - killed_at) / 1000000)) ms after the kill:"
-show_status
-
-say "waiting for the background appends (they follow the new leader)"
-wait "$background_append" || die "log-append failed after the leader change"
-background_append=""
-
-say "restarting member $killed on its data directory"
-start_member "$killed"
-caught_up=0
-for _ in $(seq 300); do
-  check_members_alive
-  # Caught up: all three answer and report the same commit index.
-  commits=$("$waggle" log-status --members "$client_members" 2>/dev/null |
-    awk '$4 == "group" && $5 == "1" { print $12 }' || true)
-  if [ "$(wc -l <<< "$commits")" -eq 3 ] && [ "$(sort -u <<< "$commits" | wc -l)" -eq 1 ]; then
-    caught_up=1
-    break
+  if [ "$demo" = 1 ]; then
+    say "demo: zbctl deploy resource docs/examples/one-task.bpmn"
+    zb deploy resource docs/examples/one-task.bpmn
+    say "demo: zbctl create instance one-task --variables '{\"name\":\"waggle\"}'"
+    zb create instance one-task --variables '{"name":"waggle"}'
+    say "demo: zbctl activate jobs greet"
+    jobs=$(zb activate jobs greet --maxJobsToActivate 1)
+    echo "$jobs"
+    job_key=$(sed -n 's/.*"key": *"\([0-9]*\)".*/\1/p' <<< "$jobs" | head -n 1)
+    [ -n "$job_key" ] || die "no job was activated"
+    say "demo: zbctl complete job $job_key"
+    zb complete job "$job_key" --variables '{"greeting":"hello"}'
   fi
-  sleep 0.1
+else
+  echo "run-cluster.sh: no zbctl at $zbctl; not waiting for leaders, no demo" >&2
+fi
+check_alive
+
+say "waggle is running"
+for n in $(seq 0 $((brokers - 1))); do
+  echo "  broker $n: command API 127.0.0.1:$(command_port "$n"), internal 127.0.0.1:$(internal_port "$n"), data $data_dir/broker-$n"
 done
-[ "$caught_up" = 1 ] || { show_status; die "member $killed did not catch up within 30 s"; }
-say "member $killed caught up; every member has committed the same log:"
-show_status
+echo "  gateway: 127.0.0.1:$gateway_port (Zeebe gRPC; e.g. $zbctl --insecure status)"
 
 if [ "$wait_at_end" = 0 ]; then
-  say "demo done (--no-wait)"
+  say "stopping the cluster (--no-wait)"
   exit 0
 fi
-say "the cluster keeps running; try: $waggle log-status --members $client_members"
 say "press Ctrl-C to stop"
+# From here a broker that dies (say, killed to watch a fail-over) is
+# reported and the others go on without it.
 while true; do
-  check_members_alive
+  for name in "${!pids[@]}"; do
+    if ! kill -0 "${pids[$name]}" 2>/dev/null; then
+      status=0
+      wait "${pids[$name]}" || status=$?
+      say "$name exited (status $status); the others go on"
+      unset "pids[$name]"
+    fi
+  done
   sleep 1
 done

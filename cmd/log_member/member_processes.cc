@@ -99,6 +99,26 @@ Result<std::vector<int>> FreePorts(int count) {
   return ports;
 }
 
+Result<int> FreePortRange(int count) {
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const int base = 20000 + (::getpid() * 7 + attempt * 97) % 30000;
+    std::vector<int> fds;
+    bool free = true;
+    for (int port = base; port < base + count && free; ++port) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      addr.sin_port = htons(static_cast<uint16_t>(port));
+      free = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+      if (fd >= 0) fds.push_back(fd);
+    }
+    for (int fd : fds) ::close(fd);
+    if (free) return base;
+  }
+  return Status::Unavailable("no " + std::to_string(count) + " consecutive free ports");
+}
+
 Result<ExitResult> RunWaggle(const std::string& waggle_binary, const std::vector<std::string>& args,
                              const std::string& scratch_dir, milliseconds timeout) {
   const std::string out_file = scratch_dir + "/run.out";

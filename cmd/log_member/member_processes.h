@@ -43,6 +43,11 @@ class TempDir {
 // process may still take one before it is bound again.
 Result<std::vector<int>> FreePorts(int count);
 
+// `count` consecutive ports on 127.0.0.1 that were free a moment ago; the
+// first of them. For brokers, which derive their peers' ports from one
+// distance between command and internal port.
+Result<int> FreePortRange(int count);
+
 // fork + exec of `binary args...` with stdout and stderr appended to files
 // (the same one may be given twice). The child dies with its parent.
 Result<pid_t> Spawn(const std::string& binary, const std::vector<std::string>& args,

@@ -13,26 +13,15 @@
 #include "common/record/intent.h"
 #include "common/record/key.h"
 #include "tests/gateway/fake_broker.h"
+#include "tests/process/cluster_processes.h"
 
 namespace waggle::gateway::test {
 namespace {
 
 using std::chrono::milliseconds;
 
-struct Output {
-  int exit_code;
-  std::string text;  // stdout and stderr
-};
-
-Output RunCommand(const std::string& command) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string text;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) text.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
-}
+using test_processes::RunShell;
+using Output = test_processes::ShellResult;
 
 // `waggle gateway` as a child process; learns its port from its first line.
 class GatewayProcess {
@@ -92,8 +81,8 @@ class ZbctlTest : public ::testing::Test {
   }
 
   Output Zbctl(const std::string& args) {
-    return RunCommand(std::string(WAGGLE_ZBCTL) + " --insecure --address 127.0.0.1:" +
-                      std::to_string(gateway_->port()) + " " + args);
+    return RunShell(std::string(WAGGLE_ZBCTL) + " --insecure --address 127.0.0.1:" +
+                    std::to_string(gateway_->port()) + " " + args);
   }
 
   FakeBroker broker_{0};

@@ -6,9 +6,7 @@
 // catches up, and SIGTERM stops a broker cleanly with exit code 0.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,38 +30,15 @@ using partitions::testing::JobCommand;
 constexpr int kBrokers = 3;
 constexpr int kPartitions = 3;
 
-bool PortFree(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  ::close(fd);
-  return ok;
-}
-
-// 2 * kBrokers consecutive free ports: broker n gets base + 2n (command API)
-// and base + 2n + 1 (internal), the same distance for all, as the broker's
-// configuration expects of its peers.
-int FreePortRange() {
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    const int base = 20000 + (::getpid() * 7 + attempt * 97) % 30000;
-    bool free = true;
-    for (int p = base; p < base + 2 * kBrokers && free; ++p) free = PortFree(p);
-    if (free) return base;
-  }
-  return 0;
-}
-
 class BrokerProcessTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto dir = cmd::TempDir::Create("waggle-brokers");
     ASSERT_TRUE(dir.ok());
     dir_ = std::move(*dir);
-    base_ = FreePortRange();
-    ASSERT_NE(base_, 0);
+    Result<int> base = cmd::FreePortRange(2 * kBrokers);
+    ASSERT_TRUE(base.ok()) << base.status().ToString();
+    base_ = *base;
     stubs_.resize(kBrokers);
   }
 

@@ -1,0 +1,225 @@
+// waggle end to end, as a user runs it: three `waggle broker` processes with
+// the real engine (3 partitions, replication factor 3) behind `waggle
+// gateway`, driven by the official clients from npm: zbctl 8.4 and
+// zeebe-node 8.3 (tests/process/zeebe_node_load.js). Instances run on every
+// partition, a message correlates to instances on other partitions, and a
+// partition leader killed with SIGKILL under load loses no acknowledged
+// instance.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <future>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "common/record/key.h"
+#include "engine/processing/messages.h"
+#include "tests/process/cluster_processes.h"
+
+namespace waggle::test_processes {
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+constexpr char kOneTask[] = WAGGLE_SOURCE_DIR "/docs/examples/one-task.bpmn";
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ClusterOptions options;
+    options.waggle_binary = WAGGLE_BINARY;
+    options.broker_flags = {"--cluster.raft.heartbeatInterval=100ms",
+                            "--cluster.raft.electionTimeout=1s", "--data.fsync=false"};
+    auto cluster = ClusterProcesses::Create(options);
+    ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+    cluster_ = std::move(*cluster);
+    ASSERT_TRUE(cluster_->StartAll().ok());
+    Result<std::map<int, int>> leaders = cluster_->WaitForLeaders(30s);
+    ASSERT_TRUE(leaders.ok()) << leaders.status().ToString();
+    // The gateway has learned the topology when zbctl sees every leader.
+    for (int i = 0; i < 100; ++i) {
+      ShellResult status = Zbctl("status");
+      if (status.exit_code == 0 && Count(status.text, ": Leader, Healthy") == 3) return;
+      std::this_thread::sleep_for(100ms);
+    }
+    FAIL() << "the gateway never showed a leader per partition";
+  }
+
+  void TearDown() override {
+    if (HasFailure()) {
+      std::cerr << cluster_->AllOutput() << "data kept in " << cluster_->KeepData() << "\n";
+    }
+  }
+
+  static int Count(const std::string& text, const std::string& part) {
+    int count = 0;
+    for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+      ++count;
+    }
+    return count;
+  }
+
+  ShellResult Zbctl(const std::string& args) {
+    return RunShell(std::string(WAGGLE_NPM_CLIENTS_DIR) +
+                    "/node_modules/zbctl/bin/zbctl-cli.linux --insecure --address " +
+                    cluster_->gateway_address() + " " + args);
+  }
+
+  // zbctl's JSON output, or a test failure.
+  json ZbctlJson(const std::string& args) {
+    ShellResult out = Zbctl(args);
+    EXPECT_EQ(out.exit_code, 0) << args << ": " << out.text;
+    json parsed = json::parse(out.text, nullptr, false);
+    EXPECT_FALSE(parsed.is_discarded()) << args << ": " << out.text;
+    return parsed;
+  }
+
+  // Runs zeebe_node_load.js; its JSON summary.
+  json ZeebeNodeLoad(int count, int rate, int timeout_seconds) {
+    ShellResult out = RunShell(
+        "NODE_PATH=" + std::string(WAGGLE_NPM_CLIENTS_DIR) + "/node_modules node " +
+        WAGGLE_SOURCE_DIR "/tests/process/zeebe_node_load.js " + cluster_->gateway_address() + " " +
+        kOneTask + " one-task greet " + std::to_string(count) + " " + std::to_string(rate) + " " +
+        std::to_string(timeout_seconds));
+    std::cout << "zeebe-node: " << out.text;
+    json summary = json::parse(out.text, nullptr, false);
+    EXPECT_EQ(out.exit_code, 0) << out.text;
+    EXPECT_FALSE(summary.is_discarded()) << out.text;
+    return summary;
+  }
+
+  std::unique_ptr<ClusterProcesses> cluster_;
+};
+
+TEST_F(ClusterTest, ZeebeNodeRunsInstancesOnEveryPartition) {
+  ShellResult status = Zbctl("status");
+  EXPECT_NE(status.text.find("Cluster size: 3"), std::string::npos) << status.text;
+  EXPECT_NE(status.text.find("Partitions count: 3"), std::string::npos) << status.text;
+  EXPECT_NE(status.text.find("Replication factor: 3"), std::string::npos) << status.text;
+  // Every broker hosts every partition: 9 members, one leader each.
+  EXPECT_EQ(Count(status.text, "Partition "), 9) << status.text;
+
+  json summary = ZeebeNodeLoad(150, 100, 60);
+  EXPECT_EQ(summary["acknowledged"], 150);
+  EXPECT_EQ(summary["completed"], 150);
+  for (const char* partition : {"1", "2", "3"}) {
+    EXPECT_GT(summary["partitions"].value(partition, 0), 0) << partition;
+  }
+  // Nothing is left to do.
+  json left = ZbctlJson("activate jobs greet --maxJobsToActivate 10 --requestTimeout 1s");
+  EXPECT_TRUE(left.value("jobs", json::array()).empty()) << left.dump();
+}
+
+// zeebe-node-example-test.bpmn: job demo-service, then an event-based gateway
+// waits for message Message_In (correlation key = uniqueId) or a 5 s timer.
+// Each instance's demo-service job sets uniqueId to a key that hashes to
+// another partition than the instance's. The messages are published before,
+// with a TTL, so they wait for the subscriptions and the timer never wins.
+TEST_F(ClusterTest, MessagesCorrelateToInstancesOnOtherPartitions) {
+  json deployed = ZbctlJson(std::string("deploy resource ") + WAGGLE_BPMN_FIXTURES +
+                            "/zeebe-node-example-test.bpmn");
+  ASSERT_EQ(deployed.value("deployments", json::array()).size(), 1u) << deployed.dump();
+
+  std::map<int64_t, std::string> key_of_instance;
+  for (int i = 0; i < 3; ++i) {
+    json created =
+        ZbctlJson(R"(create instance test-process --variables '{"uniqueId":"not yet"}')");
+    const int64_t instance = std::stoll(created["processInstanceKey"].get<std::string>());
+    std::string key;
+    for (int n = 0;
+         key.empty() || engine::SubscriptionPartitionOf(key, 3) == record::PartitionOf(instance);
+         ++n) {
+      key = "order-" + std::to_string(instance) + "-" + std::to_string(n);
+    }
+    key_of_instance[instance] = key;
+    ShellResult published =
+        Zbctl("publish message Message_In --correlationKey " + key + " --ttl 1m");
+    ASSERT_EQ(published.exit_code, 0) << published.text;
+  }
+
+  // Completes every job of `type`, setting the instance's key; returns the
+  // instances they belonged to.
+  auto complete_all = [&](const std::string& type) {
+    std::set<int64_t> instances;
+    for (int attempt = 0; attempt < 50 && instances.size() < key_of_instance.size(); ++attempt) {
+      json jobs = ZbctlJson("activate jobs " + type + " --maxJobsToActivate 10");
+      for (const json& job : jobs.value("jobs", json::array())) {
+        const int64_t instance = std::stoll(job["processInstanceKey"].get<std::string>());
+        instances.insert(instance);
+        ShellResult done =
+            Zbctl("complete job " + job["key"].get<std::string>() +
+                  R"( --variables '{"uniqueId":")" + key_of_instance[instance] + "\"}'");
+        EXPECT_EQ(done.exit_code, 0) << done.text;
+      }
+      if (instances.size() < key_of_instance.size()) std::this_thread::sleep_for(100ms);
+    }
+    return instances;
+  };
+  EXPECT_EQ(complete_all("demo-service").size(), key_of_instance.size());
+  // Each instance took the message path.
+  std::set<int64_t> correlated = complete_all("process-message");
+  for (const auto& [instance, key] : key_of_instance) {
+    EXPECT_TRUE(correlated.count(instance)) << instance << " with key " << key;
+  }
+  json timed_out = ZbctlJson("activate jobs time-out --maxJobsToActivate 10");
+  EXPECT_TRUE(timed_out.value("jobs", json::array()).empty()) << timed_out.dump();
+}
+
+TEST_F(ClusterTest, KilledPartitionLeaderLosesNoAcknowledgedInstance) {
+  // 600 instances at 100/s; two seconds in, the leader of partition 1 dies.
+  std::future<json> load =
+      std::async(std::launch::async, [&] { return ZeebeNodeLoad(600, 100, 90); });
+  std::this_thread::sleep_for(2s);
+  Result<std::map<int, int>> leaders = cluster_->WaitForLeaders(5s);
+  ASSERT_TRUE(leaders.ok()) << leaders.status().ToString();
+  const int killed = leaders->at(1);
+  cluster_->Signal(killed, SIGKILL);
+  const auto killed_at = std::chrono::steady_clock::now();
+  Result<std::map<int, int>> after = cluster_->WaitForLeaders(20s);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_NE(after->at(1), killed);
+  std::cout << "partition 1: broker " << after->at(1) << " leads "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - killed_at)
+                   .count()
+            << " ms after broker " << killed << " was killed\n";
+
+  json summary = load.get();
+  EXPECT_EQ(summary["acknowledged"], 600);
+  EXPECT_EQ(summary["completed"], 600);
+  EXPECT_TRUE(summary["missing"].empty()) << summary.dump();
+
+  // The killed broker comes back from its journal and serves again: with it
+  // the cluster runs more instances, and it knows every partition's leader.
+  ASSERT_TRUE(cluster_->StartBroker(killed).ok());
+  Result<std::map<int, int>> rejoined = cluster_->WaitForLeaders(30s, killed);
+  ASSERT_TRUE(rejoined.ok()) << rejoined.status().ToString();
+  json again = ZeebeNodeLoad(60, 100, 60);
+  EXPECT_EQ(again["completed"], 60);
+}
+
+// The README's main command, with its demo, on free ports: starts, runs an
+// instance through zbctl, stops everything and exits 0.
+TEST(RunClusterScriptTest, DemoRunsAnInstanceAndStopsCleanly) {
+  Result<int> base = cmd::FreePortRange(1 + 10 * 3);
+  ASSERT_TRUE(base.ok()) << base.status().ToString();
+  ShellResult out =
+      RunShell("cd " WAGGLE_SOURCE_DIR " && WAGGLE_BINARY=" WAGGLE_BINARY " WAGGLE_GATEWAY_PORT=" +
+               std::to_string(*base) + " WAGGLE_BROKER_PORT=" + std::to_string(*base + 1) +
+               " timeout 120 scripts/run-cluster.sh --no-wait");
+  EXPECT_EQ(out.exit_code, 0) << out.text;
+  EXPECT_NE(out.text.find("Completed job with key"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("waggle is running"), std::string::npos) << out.text;
+  for (int n = 0; n < 3; ++n) {
+    EXPECT_NE(out.text.find("[broker " + std::to_string(n) + "] "), std::string::npos);
+    EXPECT_NE(out.text.find("broker " + std::to_string(n) + ": stopped"), std::string::npos)
+        << out.text;
+  }
+}
+
+}  // namespace
+}  // namespace waggle::test_processes
