@@ -6,6 +6,9 @@
 # Extra arguments are passed to `cmake --build` (e.g. --target raft_tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache hits across checkouts (CI builds a fresh clone elsewhere): paths
+# under the repository are hashed relative to it, the build directory not.
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=true
 
 flavour=${1:-release}
 shift || true

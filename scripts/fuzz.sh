@@ -5,6 +5,9 @@
 # A crash leaves its input as build/fuzz/crash-* and fails the script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache hits across checkouts (CI builds a fresh clone elsewhere): paths
+# under the repository are hashed relative to it, the build directory not.
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=true
 
 seconds=${1:-30}
 CC=clang-14 CXX=clang++-14 cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
