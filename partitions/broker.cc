@@ -6,6 +6,7 @@
 #include <ctime>
 #include <thread>
 
+#include "exporters/factory.h"
 #include "partitions/command_api.h"
 #include "partitions/command_client.h"
 #include "partitions/placement.h"
@@ -16,6 +17,26 @@
 namespace waggle::partitions {
 
 using std::chrono::milliseconds;
+
+namespace {
+
+// The configured exporters in the exporters module's terms, each validated
+// (its type exists and its settings are right) so that a bad one stops the
+// broker at start.
+Result<std::vector<exporters::ExporterConfig>> ExporterConfigsOf(const BrokerConfig& c) {
+  std::vector<exporters::ExporterConfig> configs;
+  for (const ExporterConfig& e : c.exporters) {
+    nlohmann::json args = nlohmann::json::parse(e.args, nullptr, false);
+    if (args.is_discarded()) {
+      return Status::InvalidArgument("exporters." + e.id + ".args: not a mapping");
+    }
+    configs.push_back({e.id, e.type, std::move(args)});
+  }
+  if (Status s = exporters::ValidateExporterConfigs(configs); !s.ok()) return s;
+  return configs;
+}
+
+}  // namespace
 
 class Broker::Impl {
  public:
@@ -66,6 +87,8 @@ Status Broker::Start() {
   b.started = true;
   b.placement = PlacePartitions(c.cluster_size, c.partitions_count, c.replication_factor);
   b.Log("starting: " + Describe(c));
+  Result<std::vector<exporters::ExporterConfig>> exporter_configs = ExporterConfigsOf(c);
+  if (!exporter_configs.ok()) return exporter_configs.status();
 
   std::map<raft::NodeId, std::string> peers;
   for (int32_t node = 0; node < static_cast<int32_t>(c.contact_points.size()); ++node) {
@@ -138,6 +161,7 @@ Status Broker::Start() {
     options.snapshot_period = c.snapshot_period;
     options.backpressure = c.backpressure_enabled;
     options.min_free_disk_bytes = c.free_space_processing_bytes;
+    options.exporters = *exporter_configs;
 
     replication::GroupOptions group;
     group.id = static_cast<replication::GroupId>(id);

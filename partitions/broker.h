@@ -1,10 +1,8 @@
 // Broker: one waggle broker process. Hosts its share of the partitions (a
 // Raft member, an engine and a clock each, see partition.h) over one
 // MultiRaft driver and the gRPC transport on the internal port, and serves
-// the command API on the command port.
-//
-// Seam for the exporters module: PartitionOptions::lowest_exporter_position
-// (today the last processed position, i.e. no exporters).
+// the command API on the command port. The configured exporters run on the
+// leader of each partition (partition_exporters.h).
 #pragma once
 
 #include <chrono>

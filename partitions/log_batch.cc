@@ -58,4 +58,54 @@ Result<LogBatch> DecodeLogBatch(std::string_view data) {
   return batch;
 }
 
+std::string EncodeExporterPositions(const ExporterPositions& positions) {
+  std::string out;
+  Put<int64_t>(out, 0);
+  Put<uint32_t>(out, static_cast<uint32_t>(positions.size()));
+  for (const auto& [id, p] : positions) {
+    Put<uint32_t>(out, static_cast<uint32_t>(id.size()));
+    out.append(id);
+    Put<int64_t>(out, p.position);
+    Put<uint8_t>(out, p.metadata.has_value());
+    const std::string metadata = p.metadata.value_or("");
+    Put<uint32_t>(out, static_cast<uint32_t>(metadata.size()));
+    out.append(metadata);
+  }
+  return out;
+}
+
+bool IsExporterPositions(std::string_view entry_data) {
+  int64_t marker = -1;
+  return Take(entry_data, &marker) && marker == 0;
+}
+
+Result<ExporterPositions> DecodeExporterPositions(std::string_view data) {
+  auto take_string = [&data](std::string* out) {
+    uint32_t length = 0;
+    if (!Take(data, &length) || data.size() < length) return false;
+    out->assign(data.substr(0, length));
+    data.remove_prefix(length);
+    return true;
+  };
+  int64_t marker = -1;
+  uint32_t count = 0;
+  if (!Take(data, &marker) || marker != 0 || !Take(data, &count)) {
+    return Status::Corruption("exporter positions: truncated header");
+  }
+  ExporterPositions positions;
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string id, metadata;
+    exporters::ExporterPosition p;
+    uint8_t has_metadata = 0;
+    if (!take_string(&id) || !Take(data, &p.position) || !Take(data, &has_metadata) ||
+        has_metadata > 1 || !take_string(&metadata)) {
+      return Status::Corruption("exporter positions: entry " + std::to_string(i) + " truncated");
+    }
+    if (has_metadata) p.metadata = std::move(metadata);
+    positions[std::move(id)] = std::move(p);
+  }
+  if (!data.empty()) return Status::Corruption("exporter positions: trailing bytes");
+  return positions;
+}
+
 }  // namespace waggle::partitions

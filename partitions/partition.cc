@@ -8,12 +8,14 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <limits>
 #include <sstream>
 
 #include "common/record/codec.h"
 #include "common/record/record_type.h"
 #include "engine/state/snapshot.h"
 #include "engine/state/state_store.h"
+#include "exporters/factory.h"
 #include "partitions/log_batch.h"
 #include "partitions/placement.h"
 #include "replication/journal/journal.h"
@@ -45,32 +47,55 @@ struct Partition::Outgoing {
 namespace {
 
 // Snapshot data: magic, the last record position whose effects the state
-// holds, the last record position at the snapshot's log index, then an
-// engine/state snapshot file.
-constexpr char kSnapshotMagic[8] = {'W', 'G', 'L', 'P', 'A', 'R', 'T', '1'};
-constexpr size_t kSnapshotHeader = sizeof(kSnapshotMagic) + 2 * sizeof(int64_t);
+// holds, the last record position at the snapshot's log index, the length of
+// the exporter positions (log_batch.h) that follow, then an engine/state
+// snapshot file.
+constexpr char kSnapshotMagic[8] = {'W', 'G', 'L', 'P', 'A', 'R', 'T', '2'};
+constexpr size_t kSnapshotFixedHeader = sizeof(kSnapshotMagic) + 2 * sizeof(int64_t) + 4;
 constexpr milliseconds kOutgoingResendInterval{10000};
 constexpr int64_t kMaxOutgoingBackoffMs = 10000;
+constexpr int64_t kExportersRetryMs = 1000;
 
-std::string EncodeSnapshot(int64_t state_position, int64_t log_position, const std::string& state) {
+struct SnapshotHeader {
+  int64_t state_position = 0;
+  int64_t log_position = 0;
+  ExporterPositions exporters;
+  size_t state_offset = 0;  // where the engine/state snapshot starts
+};
+
+std::string EncodeSnapshot(int64_t state_position, int64_t log_position,
+                           const ExporterPositions& exporters, const std::string& state) {
+  const std::string positions = EncodeExporterPositions(exporters);
+  const auto length = static_cast<uint32_t>(positions.size());
   std::string out(kSnapshotMagic, sizeof(kSnapshotMagic));
   out.append(reinterpret_cast<const char*>(&state_position), sizeof(state_position));
   out.append(reinterpret_cast<const char*>(&log_position), sizeof(log_position));
+  out.append(reinterpret_cast<const char*>(&length), sizeof(length));
+  out.append(positions);
   out.append(state);
   return out;
 }
 
-// The positions in a snapshot's header.
-Status DecodeSnapshotHeader(const std::string& data, int64_t* state_position,
-                            int64_t* log_position) {
-  if (data.size() < kSnapshotHeader ||
+Result<SnapshotHeader> DecodeSnapshotHeader(const std::string& data) {
+  if (data.size() < kSnapshotFixedHeader ||
       std::memcmp(data.data(), kSnapshotMagic, sizeof(kSnapshotMagic)) != 0) {
     return Status::Corruption("not a partition snapshot");
   }
-  std::memcpy(state_position, data.data() + sizeof(kSnapshotMagic), sizeof(int64_t));
-  std::memcpy(log_position, data.data() + sizeof(kSnapshotMagic) + sizeof(int64_t),
-              sizeof(int64_t));
-  return Status::OK();
+  SnapshotHeader header;
+  const char* at = data.data() + sizeof(kSnapshotMagic);
+  uint32_t length = 0;
+  std::memcpy(&header.state_position, at, sizeof(int64_t));
+  std::memcpy(&header.log_position, at + sizeof(int64_t), sizeof(int64_t));
+  std::memcpy(&length, at + 2 * sizeof(int64_t), sizeof(length));
+  if (data.size() - kSnapshotFixedHeader < length) {
+    return Status::Corruption("partition snapshot: exporter positions truncated");
+  }
+  Result<ExporterPositions> exporters =
+      DecodeExporterPositions(std::string_view(data).substr(kSnapshotFixedHeader, length));
+  if (!exporters.ok()) return exporters.status();
+  header.exporters = std::move(*exporters);
+  header.state_offset = kSnapshotFixedHeader + length;
+  return header;
 }
 
 Status ReadFile(const std::string& path, std::string* out) {
@@ -103,6 +128,19 @@ CommandAnswer AnswerOf(CommandAnswer::Outcome outcome, std::string message,
 
 Partition::Partition(PartitionOptions options, replication::MultiRaft* driver)
     : options_(std::move(options)), driver_(driver), limiter_(options_.aimd) {}
+
+namespace {
+
+// Positions only advance: an entry older than the state (replayed after a
+// snapshot that already holds newer ones) changes nothing.
+void MergePositions(ExporterPositions& into, const ExporterPositions& from) {
+  for (const auto& [id, p] : from) {
+    auto it = into.find(id);
+    if (it == into.end() || it->second.position < p.position) into[id] = p;
+  }
+}
+
+}  // namespace
 
 Partition::~Partition() {
   Stop();
@@ -137,6 +175,7 @@ Status Partition::Open(replication::GroupOptions group) {
 
 void Partition::Stop() {
   thread_.Stop();
+  if (exporters_) exporters_->Stop();
 }
 
 // ---------------------------------------------------------------------------
@@ -265,6 +304,10 @@ void Partition::ApplyEntries(const std::vector<raft::Entry>& entries) {
       if (role_ == raft::Role::kLeader && e.term == term_ && !ready_) BecomeReady();
       continue;
     }
+    if (IsExporterPositions(e.data)) {
+      ApplyExporterPositions(e.index, e.data);
+      continue;
+    }
     Result<LogBatch> batch = DecodeLogBatch(e.data);
     if (!batch.ok()) {
       Fail(
@@ -282,6 +325,8 @@ void Partition::ApplyEntries(const std::vector<raft::Entry>& entries) {
     }
     entry_positions_.emplace_back(e.index, batch->last_position());
   }
+  commit_position_.store(log_position_, std::memory_order_release);
+  if (exporters_) exporters_->NotifyCommitted();
   if (!snapshot_waiters_.empty() && state_position_ <= log_position_) {
     std::vector<std::function<void(Status)>> waiters;
     waiters.swap(snapshot_waiters_);
@@ -291,6 +336,22 @@ void Partition::ApplyEntries(const std::vector<raft::Entry>& entries) {
   }
   ProcessPending();
   Publish();
+}
+
+void Partition::ApplyExporterPositions(raft::Index index, std::string_view data) {
+  Result<ExporterPositions> positions = DecodeExporterPositions(data);
+  if (!positions.ok()) {
+    Fail(
+        Status::Corruption("entry " + std::to_string(index) + ": " + positions.status().message()));
+    return;
+  }
+  MergePositions(exporter_positions_, *positions);
+  for (const auto& [id, p] : *positions) {
+    auto it = unreplicated_positions_.find(id);
+    if (it != unreplicated_positions_.end() && it->second.position <= p.position) {
+      unreplicated_positions_.erase(it);
+    }
+  }
 }
 
 void Partition::ApplyRecord(int64_t position, std::string_view bytes) {
@@ -342,12 +403,78 @@ void Partition::BecomeReady() {
   waiting.swap(waiting_);
   for (auto& r : waiting) Append(std::move(r));
   SendPendingOutgoing();
+  StartExporters();
   ProcessPending();
+}
+
+// ---------------------------------------------------------------------------
+// Exporters
+
+void Partition::StartExporters() {
+  if (options_.exporters.empty() || !ready_ || (exporters_ && exporters_->running())) return;
+  last_exporters_attempt_ = Now();
+  if (!exporters_)
+    exporters_ = std::make_unique<PartitionExporters>(driver_, group_, &commit_position_);
+  const ExporterLoader load =
+      options_.load_exporter ? options_.load_exporter : exporters::LoadExporter;
+  const uint64_t epoch = epoch_;
+  Status s =
+      exporters_->Start(options_.exporters, load, options_.partition_id, exporter_positions_,
+                        [this, epoch](const std::string& id, const exporters::ExporterPosition& p) {
+                          thread_.Post([this, epoch, id, p] {
+                            if (epoch == epoch_) unreplicated_positions_[id] = p;
+                          });
+                        });
+  if (!s.ok()) {
+    Log("exporters not started (retrying every " + std::to_string(kExportersRetryMs) +
+        " ms): " + s.ToString());
+    return;
+  }
+  Log("exporting from positions " + [this] {
+    std::string list;
+    for (const exporters::ExporterConfig& c : options_.exporters) {
+      auto it = exporter_positions_.find(c.id);
+      list += (list.empty() ? "" : ", ") + c.id + "=" +
+              std::to_string(it == exporter_positions_.end() ? -1 : it->second.position);
+    }
+    return list;
+  }());
+}
+
+// One entry with the positions acknowledged since the last one, at most every
+// exporter_positions_interval and one at a time: a lost acknowledgement only
+// means records are exported again.
+void Partition::ReplicateExporterPositions() {
+  if (!ready_ || positions_in_flight_ || unreplicated_positions_.empty() ||
+      Now() - last_positions_write_ < options_.exporter_positions_interval.count()) {
+    return;
+  }
+  last_positions_write_ = Now();
+  positions_in_flight_ = true;
+  const uint64_t epoch = epoch_;
+  driver_->Propose(group_, {EncodeExporterPositions(unreplicated_positions_)},
+                   [this, epoch](const Status&, raft::Index) {
+                     thread_.Post([this, epoch] {
+                       if (epoch == epoch_) positions_in_flight_ = false;
+                     });
+                   });
+}
+
+int64_t Partition::LowestExporterPosition() const {
+  int64_t lowest = std::numeric_limits<int64_t>::max();
+  for (const exporters::ExporterConfig& c : options_.exporters) {
+    auto it = exporter_positions_.find(c.id);
+    lowest = std::min(lowest, it == exporter_positions_.end() ? -1 : it->second.position);
+  }
+  return lowest;
 }
 
 void Partition::StepDown() {
   ready_ = false;
   epoch_++;
+  if (exporters_) exporters_->Stop();
+  unreplicated_positions_.clear();
+  positions_in_flight_ = false;
   retries_.clear();
   due_position_ = 0;
   for (auto& r : waiting_) {
@@ -372,14 +499,13 @@ void Partition::StepDown() {
 }
 
 void Partition::AdoptSnapshot(raft::Index index, std::shared_ptr<const std::string> data) {
-  int64_t state_position = 0;
-  int64_t log_position = 0;
-  if (Status s = DecodeSnapshotHeader(*data, &state_position, &log_position); !s.ok()) {
-    Fail(s);
+  Result<SnapshotHeader> header = DecodeSnapshotHeader(*data);
+  if (!header.ok()) {
+    Fail(header.status());
     return;
   }
   snapshot_ = {index, std::move(data)};
-  snapshot_log_position_ = log_position;
+  snapshot_log_position_ = header->log_position;
   while (!entry_positions_.empty() && entry_positions_.front().first <= index) {
     entry_positions_.pop_front();
   }
@@ -406,13 +532,16 @@ Status Partition::Recover() {
   fs::create_directories(options_.dir, ec);
   if (ec) return Status::IOError("cannot create " + options_.dir + ": " + ec.message());
   state_position_ = log_position_ = 0;
+  exporter_positions_.clear();
   if (snapshot_.data) {
     const std::string& data = *snapshot_.data;
-    if (Status s = DecodeSnapshotHeader(data, &state_position_, &log_position_); !s.ok()) {
-      return s;
-    }
+    Result<SnapshotHeader> header = DecodeSnapshotHeader(data);
+    if (!header.ok()) return header.status();
+    state_position_ = header->state_position;
+    log_position_ = header->log_position;
+    exporter_positions_ = std::move(header->exporters);
     const std::string file = options_.dir + "/restore.snapshot";
-    Status s = WriteFile(file, std::string_view(data).substr(kSnapshotHeader));
+    Status s = WriteFile(file, std::string_view(data).substr(header->state_offset));
     if (s.ok()) s = engine::state::RestoreSnapshot(file, state_dir);
     fs::remove(file, ec);
     if (!s.ok()) return s;
@@ -577,10 +706,7 @@ void Partition::Snapshot(std::function<void(Status)> done) {
     snapshot_waiters_.push_back(std::move(done));
     return;
   }
-  int64_t bound = engine_->LastProcessedPosition();
-  if (options_.lowest_exporter_position) {
-    bound = std::min(bound, options_.lowest_exporter_position());
-  }
+  const int64_t bound = std::min(engine_->LastProcessedPosition(), LowestExporterPosition());
   raft::Index index = applied_index_;
   int64_t log_position = log_position_;
   for (auto it = entry_positions_.begin(); it != entry_positions_.end(); ++it) {
@@ -605,8 +731,8 @@ void Partition::Snapshot(std::function<void(Status)> done) {
     done(s);
     return;
   }
-  auto data =
-      std::make_shared<const std::string>(EncodeSnapshot(state_position_, log_position, state));
+  auto data = std::make_shared<const std::string>(
+      EncodeSnapshot(state_position_, log_position, exporter_positions_, state));
   driver_->Snapshot(group_, index, data, [this, index, data, done](const Status& s) {
     thread_.Post([this, index, data, done, s] {
       if (s.ok() && index > snapshot_.index) {
@@ -650,6 +776,8 @@ void Partition::Tick() {
       }
     }
     if (now - last_outgoing_resend_ >= kOutgoingResendInterval.count()) SendPendingOutgoing();
+    if (now - last_exporters_attempt_ >= kExportersRetryMs) StartExporters();
+    ReplicateExporterPositions();
   }
   if (now - last_snapshot_time_ >= options_.snapshot_period.count()) {
     Snapshot([this](Status s) {
@@ -685,6 +813,7 @@ void Partition::Publish() {
   status_.last_position = log_position_;
   status_.applied_index = applied_index_;
   status_.snapshot_index = snapshot_.index;
+  status_.exporter_positions = exporter_positions_;
 }
 
 PartitionStatus Partition::status() const {

@@ -34,6 +34,7 @@
 // callbacks and the public methods post to it.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -45,8 +46,11 @@
 #include <vector>
 
 #include "common/status.h"
+#include "exporters/config.h"
 #include "partitions/backpressure.h"
+#include "partitions/log_batch.h"
 #include "partitions/partition_engine.h"
+#include "partitions/partition_exporters.h"
 #include "partitions/task_thread.h"
 #include "replication/driver/group_listener.h"
 #include "replication/driver/multi_raft.h"
@@ -85,9 +89,13 @@ struct PartitionOptions {
   // Job types with new activatable jobs, after the batch that made them committed.
   std::function<void(int32_t partition_id, const std::vector<std::string>& job_types)>
       on_jobs_available;
-  // Seam for the exporters: the lowest position all exporters have
-  // exported. Unset: the last processed position (no exporters yet).
-  std::function<int64_t()> lowest_exporter_position;
+  // Exporters the leader runs (exporters/), each from the position its
+  // acknowledgements reached; those positions are replicated every
+  // `exporter_positions_interval` and bound log compaction. Loaded with
+  // `load_exporter` (unset: exporters::LoadExporter).
+  std::vector<exporters::ExporterConfig> exporters;
+  ExporterLoader load_exporter;
+  std::chrono::milliseconds exporter_positions_interval{1000};
   // One line per event (role changes, snapshots, errors). Unset: stdout.
   std::function<void(const std::string&)> log;
 
@@ -116,6 +124,8 @@ struct PartitionStatus {
   int64_t last_position = 0;  // of the last applied record
   raft::Index applied_index = 0;
   raft::Index snapshot_index = 0;
+  // Replicated acknowledged positions, by exporter id.
+  ExporterPositions exporter_positions;
 };
 
 class Partition final : public replication::GroupListener {
@@ -178,6 +188,11 @@ class Partition final : public replication::GroupListener {
   void Answer(int64_t request_id, CommandAnswer answer);
   void ApplyEntries(const std::vector<raft::Entry>& entries);
   void ApplyRecord(int64_t position, std::string_view bytes);
+  void ApplyExporterPositions(raft::Index index, std::string_view data);
+  void StartExporters();
+  void ReplicateExporterPositions();
+  // The bound of log compaction set by the configured exporters.
+  int64_t LowestExporterPosition() const;
   void ChangeRole(const raft::SoftState& state, raft::Term term);
   void BecomeReady();
   void StepDown();
@@ -236,6 +251,16 @@ class Partition final : public replication::GroupListener {
   std::deque<std::shared_ptr<Request>> waiting_;          // until the leader is ready
   std::vector<std::shared_ptr<Outgoing>> retries_;
   AimdLimiter limiter_;
+  // Exporter positions: replicated (applied from the log or a snapshot), and
+  // acknowledged on this leader but not yet replicated.
+  ExporterPositions exporter_positions_;
+  ExporterPositions unreplicated_positions_;
+  bool positions_in_flight_ = false;
+  int64_t last_positions_write_ = 0;
+  int64_t last_exporters_attempt_ = 0;
+  // Last committed record position, for the exporters' thread.
+  std::atomic<int64_t> commit_position_{0};
+  std::unique_ptr<PartitionExporters> exporters_;
 
   mutable std::mutex status_mu_;
   PartitionStatus status_;

@@ -25,5 +25,24 @@ TEST(LogBatchTest, DamageIsCorruption) {
   EXPECT_EQ(DecodeLogBatch(empty).status().code(), Status::Code::kCorruption);
 }
 
+TEST(LogBatchTest, ExporterPositionsRoundTripAndAreNoBatch) {
+  ExporterPositions positions;
+  positions["file"] = {42, std::nullopt};
+  positions["redis"] = {7, std::string("meta\0data", 9)};
+  positions["empty-metadata"] = {-1, std::string()};
+  const std::string data = EncodeExporterPositions(positions);
+  EXPECT_TRUE(IsExporterPositions(data));
+  EXPECT_FALSE(IsExporterPositions(EncodeLogBatch(1, {"r"})));
+  Result<ExporterPositions> decoded = DecodeExporterPositions(data);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, positions);
+  for (size_t cut = 0; cut < data.size(); ++cut) {
+    EXPECT_EQ(DecodeExporterPositions(data.substr(0, cut)).status().code(),
+              Status::Code::kCorruption)
+        << "cut at " << cut;
+  }
+  EXPECT_EQ(DecodeExporterPositions(data + "x").status().code(), Status::Code::kCorruption);
+}
+
 }  // namespace
 }  // namespace waggle::partitions

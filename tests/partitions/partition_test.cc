@@ -15,6 +15,8 @@
 
 #include "common/record/codec.h"
 #include "engine/state/snapshot.h"
+#include "exporters/exporter.h"
+#include "exporters/filter.h"
 #include "partitions/engine_adapter.h"
 #include "partitions/log_batch.h"
 #include "tests/engine/bpmn_builder.h"
@@ -47,6 +49,44 @@ class LocalBus : public replication::MessageBus {
   std::map<raft::NodeId, replication::MultiRaft*>* drivers_;
   std::set<raft::NodeId>* isolated_;
   std::mutex* mu_;
+};
+
+// What the recording exporters of all members saw: (member, position) in
+// export order, and whether they acknowledge.
+struct ExportSink {
+  std::mutex mu;
+  std::vector<std::pair<raft::NodeId, int64_t>> exported;
+  std::atomic<bool> acknowledge{true};
+
+  std::vector<std::pair<raft::NodeId, int64_t>> Exported() {
+    std::lock_guard lock(mu);
+    return exported;
+  }
+};
+
+class RecordingExporter final : public exporters::Exporter {
+ public:
+  RecordingExporter(std::shared_ptr<ExportSink> sink, raft::NodeId member)
+      : sink_(std::move(sink)), member_(member) {}
+  Status Configure(const exporters::ExporterContext&) override { return Status::OK(); }
+  Status Open(exporters::Controller* controller) override {
+    controller_ = controller;
+    return Status::OK();
+  }
+  Status Export(const record::fb::Record& record) override {
+    {
+      std::lock_guard lock(sink_->mu);
+      sink_->exported.emplace_back(member_, record.position());
+    }
+    if (sink_->acknowledge) controller_->UpdateLastExportedPosition(record.position());
+    return Status::OK();
+  }
+  void Close() override {}
+
+ private:
+  const std::shared_ptr<ExportSink> sink_;
+  const raft::NodeId member_;
+  exporters::Controller* controller_ = nullptr;
 };
 
 class PartitionTest : public ::testing::Test {
@@ -97,6 +137,14 @@ class PartitionTest : public ::testing::Test {
     options.aimd = aimd_;
     options.min_free_disk_bytes = 1000;
     options.free_disk_bytes = [this] { return free_disk_bytes_.load(); };
+    if (sink_) {
+      options.exporters = {{"recording", "recording", nlohmann::json::object()}};
+      options.load_exporter = [this, id](const exporters::ExporterConfig& c, int32_t) {
+        return Result<exporters::LoadedExporter>(exporters::LoadedExporter{
+            c.id, exporters::RecordFilter(), std::make_unique<RecordingExporter>(sink_, id)});
+      };
+      options.exporter_positions_interval = 20ms;
+    }
     auto partition = std::make_unique<Partition>(options, driver.get());
     replication::GroupOptions group;
     group.id = 1;
@@ -281,7 +329,7 @@ class PartitionTest : public ::testing::Test {
       if (!s.ok()) break;
       for (const raft::Entry& e : entries) {
         next = e.index + 1;
-        if (e.type == raft::EntryType::kNoOp) continue;
+        if (e.type == raft::EntryType::kNoOp || IsExporterPositions(e.data)) continue;
         Result<LogBatch> batch = DecodeLogBatch(e.data);
         EXPECT_TRUE(batch.ok());
         if (!batch.ok()) return out;
@@ -294,6 +342,28 @@ class PartitionTest : public ::testing::Test {
       }
     }
     return out;
+  }
+
+  // The position of the first record in member `id`'s log, -1 if none.
+  int64_t FirstPositionInLog(raft::NodeId id) {
+    replication::MultiRaft* driver;
+    {
+      std::lock_guard lock(bus_mu_);
+      driver = drivers_[id];
+    }
+    Result<replication::GroupState> state = driver->State(1);
+    EXPECT_TRUE(state.ok());
+    std::vector<raft::Entry> entries;
+    for (raft::Index next = std::max<raft::Index>(state->first_index, 1);
+         driver->ReadCommitted(1, next, 1 << 20, &entries).ok() && !entries.empty();
+         next = entries.back().index + 1) {
+      for (const raft::Entry& e : entries) {
+        if (e.type == raft::EntryType::kNoOp || IsExporterPositions(e.data)) continue;
+        Result<LogBatch> batch = DecodeLogBatch(e.data);
+        return batch.ok() ? batch->first_position : -1;
+      }
+    }
+    return -1;
   }
 
   // Checks the log: positions strictly increase, and every command that is
@@ -334,6 +404,7 @@ class PartitionTest : public ::testing::Test {
   EngineFactory engine_factory_ = testing::FakeEngineFactory();
   std::atomic<int64_t> free_disk_bytes_{1 << 30};
   int restarts_ = 0;
+  std::shared_ptr<ExportSink> sink_;  // set: every member runs a RecordingExporter
 };
 
 TEST_F(PartitionTest, LeaderProcessesAndFollowersReplayToTheSameState) {
@@ -667,6 +738,115 @@ TEST_F(PartitionTest, CommandsOverTheLimitAreRefused) {
   EXPECT_NE(exempt.get_future().get().outcome, Outcome::kResourceExhausted);
   EXPECT_NE(first.get_future().get().outcome, Outcome::kResourceExhausted);
   Isolate(leader, false);
+}
+
+// Exporters run on the leader only, see every committed record once in log
+// order, and their acknowledged position reaches every member.
+TEST_F(PartitionTest, LeaderExportsEveryCommittedRecordAndPositionsReplicate) {
+  sink_ = std::make_shared<ExportSink>();
+  for (raft::NodeId id = 1; id <= kMembers; ++id) StartMember(id);
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(Execute(JobCommand("plain")).outcome, Outcome::kRecord);
+  const raft::NodeId leader = WaitForProcessingLeader();
+  const int64_t last = Member(leader)->status().last_position;
+  ASSERT_EQ(last, 40);
+  ASSERT_TRUE(WaitUntil([&] {
+    for (raft::NodeId id = 1; id <= kMembers; ++id) {
+      const ExporterPositions p = Member(id)->status().exporter_positions;
+      if (!p.count("recording") || p.at("recording").position != last) return false;
+    }
+    return true;
+  }));
+  std::vector<std::pair<raft::NodeId, int64_t>> exported = sink_->Exported();
+  ASSERT_EQ(exported.size(), static_cast<size_t>(last));
+  for (size_t i = 0; i < exported.size(); ++i) {
+    EXPECT_EQ(exported[i].first, leader);
+    EXPECT_EQ(exported[i].second, static_cast<int64_t>(i) + 1);
+  }
+}
+
+// A new leader resumes after the replicated position: nothing is skipped,
+// and what was acknowledged and replicated is not exported again.
+TEST_F(PartitionTest, NewLeaderResumesExportingAfterTheReplicatedPosition) {
+  sink_ = std::make_shared<ExportSink>();
+  for (raft::NodeId id = 1; id <= kMembers; ++id) StartMember(id);
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(Execute(JobCommand("plain")).outcome, Outcome::kRecord);
+  const raft::NodeId old_leader = WaitForProcessingLeader();
+  ASSERT_TRUE(WaitUntil([&] {
+    for (raft::NodeId id = 1; id <= kMembers; ++id) {
+      const ExporterPositions p = Member(id)->status().exporter_positions;
+      if (!p.count("recording") || p.at("recording").position != 20) return false;
+    }
+    return true;
+  }));
+  Isolate(old_leader, true);
+  raft::NodeId new_leader = raft::kNoNode;
+  ASSERT_TRUE(WaitUntil([&] {
+    new_leader = WaitForProcessingLeader();
+    return new_leader != raft::kNoNode && new_leader != old_leader;
+  }));
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(Execute(JobCommand("plain")).outcome, Outcome::kRecord);
+  const int64_t last = Member(new_leader)->status().last_position;
+  ASSERT_TRUE(WaitUntil([&] {
+    const ExporterPositions p = Member(new_leader)->status().exporter_positions;
+    return p.count("recording") && p.at("recording").position == last;
+  }));
+  Isolate(old_leader, false);
+
+  std::set<int64_t> by_new_leader;
+  std::set<int64_t> all;
+  for (const auto& [member, position] : sink_->Exported()) {
+    all.insert(position);
+    if (member == new_leader) by_new_leader.insert(position);
+  }
+  EXPECT_EQ(all.size(), static_cast<size_t>(last));  // 1..last, none skipped
+  EXPECT_EQ(*all.rbegin(), last);
+  ASSERT_FALSE(by_new_leader.empty());
+  EXPECT_EQ(*by_new_leader.begin(), 21);  // resumed, not restarted
+}
+
+// Compaction never passes an unacknowledged record: with an exporter that
+// acknowledges nothing no snapshot compacts the log; once it acknowledges,
+// snapshots follow.
+TEST_F(PartitionTest, SnapshotsWaitForTheLowestExporterPosition) {
+  sink_ = std::make_shared<ExportSink>();
+  sink_->acknowledge = false;
+  for (raft::NodeId id = 1; id <= kMembers; ++id) StartMember(id);
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(Execute(JobCommand("plain")).outcome, Outcome::kRecord);
+  auto snapshot_all = [&] {
+    for (raft::NodeId id = 1; id <= kMembers; ++id) {
+      std::promise<Status> taken;
+      Member(id)->TakeSnapshot([&](Status s) { taken.set_value(s); });
+      Status s = taken.get_future().get();
+      ASSERT_TRUE(s.ok()) << s.ToString();
+    }
+  };
+  ASSERT_TRUE(WaitUntil([&] { return sink_->Exported().size() == 40; }));
+  snapshot_all();
+  std::map<raft::NodeId, raft::Index> unacknowledged_snapshot;
+  for (raft::NodeId id = 1; id <= kMembers; ++id) {
+    EXPECT_EQ(FirstPositionInLog(id), 1) << "member " << id;
+    unacknowledged_snapshot[id] = Member(id)->status().snapshot_index;
+  }
+
+  sink_->acknowledge = true;
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(Execute(JobCommand("plain")).outcome, Outcome::kRecord);
+  ASSERT_TRUE(WaitUntil([&] {
+    for (raft::NodeId id = 1; id <= kMembers; ++id) {
+      const ExporterPositions p = Member(id)->status().exporter_positions;
+      if (!p.count("recording") || p.at("recording").position != 50) return false;
+    }
+    return true;
+  }));
+  snapshot_all();
+  for (raft::NodeId id = 1; id <= kMembers; ++id) {
+    EXPECT_GT(Member(id)->status().snapshot_index, unacknowledged_snapshot[id] + 20)
+        << "member " << id;
+  }
+  // The snapshot carries the positions: a restarted member knows them before
+  // it replays anything.
+  StopMember(1);
+  StartMember(1);
+  EXPECT_EQ(Member(1)->status().exporter_positions.at("recording").position, 50);
 }
 
 }  // namespace
