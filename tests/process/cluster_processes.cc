@@ -97,6 +97,11 @@ Status ClusterProcesses::StartBroker(int n) {
       "--data.directory=" + dir_->path() + "/broker-" + std::to_string(n),
   };
   args.insert(args.end(), options_.broker_flags.begin(), options_.broker_flags.end());
+  if (options_.broker_yaml) {
+    const std::string file = dir_->path() + "/broker-" + std::to_string(n) + ".yaml";
+    std::ofstream(file) << options_.broker_yaml(n);
+    args.push_back("--config=" + file);
+  }
   const std::string log = LogFile("broker-" + std::to_string(n));
   Result<pid_t> pid = cmd::Spawn(options_.waggle_binary, args, log, log);
   if (!pid.ok()) return pid.status();

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -35,6 +36,8 @@ struct ClusterOptions {
   int replication_factor = 3;
   // Passed to every broker after the cluster's own flags.
   std::vector<std::string> broker_flags;
+  // When set: broker n's YAML configuration file (--config), e.g. exporters.
+  std::function<std::string(int n)> broker_yaml;
 };
 
 class ClusterProcesses {
