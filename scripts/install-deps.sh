@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian package waggle needs to build, test and benchmark,
-# then the official Zeebe clients from npm (scripts/install-npm-clients.sh).
+# then the official Zeebe clients from npm (scripts/install-npm-clients.sh)
+# and the offline Kubernetes schema validators (scripts/install-k8s-tools.sh;
+# scripts/check-k8s.sh also uses the kubectl the machine image ships).
 # Idempotent and non-interactive: packages already present are skipped, so a
 # second run costs one dpkg query.
 set -euo pipefail
@@ -32,3 +34,4 @@ else
 fi
 
 "$(dirname "$0")/install-npm-clients.sh"
+"$(dirname "$0")/install-k8s-tools.sh"
