@@ -13,7 +13,11 @@
 #   5. proves that the checks can fail: deliberately broken copies (an
 #      unknown field, a wrong type, a missing required field, a bad
 #      ServiceMonitor, inconsistent objects, ...) must each be rejected
-#      with the expected message.
+#      with the expected message;
+#   6. docs/monitoring/: promtool checks prometheus.yml and every dashboard
+#      expression; the dashboard queries only metrics of the contract in
+#      docs/operations.md and shows all of them (scripts/check-dashboard.mjs);
+#      a broken copy of each must be rejected.
 # Installs its npm packages first (scripts/install-k8s-tools.sh). Needs a
 # kubectl whose kustomize is v4 or later (kubectl >= 1.21); without one it
 # says so and exits 77, which ctest reports as skipped.
@@ -228,4 +232,23 @@ for entry in "${cases[@]}"; do
 done
 say "all ${#cases[@]} broken copies rejected, each with the expected message:"
 sed 's/^/  /' "$work/broken.out"
+
+# --- 6. Prometheus configuration and Grafana dashboard -----------------------
+command -v promtool >/dev/null || die "no promtool (Debian's prometheus package; scripts/install-k8s-tools.sh installs it)"
+promtool check config docs/monitoring/prometheus.yml > "$work/promtool.out" 2>&1 ||
+  { cat "$work/promtool.out" >&2; die "promtool rejects docs/monitoring/prometheus.yml"; }
+node scripts/check-dashboard.mjs docs/monitoring/grafana-dashboard.json docs/operations.md "$work/rules.yml" ||
+  die "the dashboard does not match the metrics contract (docs/operations.md)"
+promtool check rules "$work/rules.yml" > "$work/promtool.out" 2>&1 ||
+  { cat "$work/promtool.out" >&2; die "promtool rejects a dashboard expression"; }
+# ... and they can fail: a misspelt metric, an expression that does not parse.
+sed 's/waggle_raft_term/waggle_raft_terms/' docs/monitoring/grafana-dashboard.json > "$work/bad-dashboard.json"
+if node scripts/check-dashboard.mjs "$work/bad-dashboard.json" docs/operations.md "$work/bad-rules.yml" > "$work/bad.out"; then
+  die "a dashboard querying waggle_raft_terms was accepted (negative check)"
+fi
+grep -q "waggle_raft_terms is not in the metrics contract" "$work/bad.out" || { cat "$work/bad.out" >&2; die "unexpected complaint about the broken dashboard"; }
+printf 'groups:\n  - name: broken\n    rules:\n      - record: broken\n        expr: "sum(rate(waggle_raft_term[1m])"\n' > "$work/bad-rules.yml"
+if promtool check rules "$work/bad-rules.yml" > /dev/null 2>&1; then die "promtool accepted an unbalanced expression (negative check)"; fi
+say "prometheus.yml valid; dashboard: every query parses (promtool) and names contract metrics only; broken copies rejected"
+
 say "ok: ${#inputs[@]} overlays valid"

@@ -9,7 +9,8 @@
 # kubectl is not installed here: Debian's kubernetes-client (1.20) embeds a
 # kustomize too old for k8s/ (it needs kubectl >= 1.21); check-k8s.sh uses
 # the kubectl on PATH (the machine image ships v1.32).
-# Idempotent: exits early when every package is installed at its version.
+# promtool (Debian's prometheus package) checks docs/monitoring/.
+# Idempotent: exits early when everything is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,18 @@ installed_version() {  # $1: package name
   sed -n 's/^[[:space:]]*"version":[[:space:]]*"\([^"]*\)".*/\1/p' "$manifest" | head -n 1
 }
 
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" = 0 ]; then "${sudo_cmd[@]}" apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$@"
+}
+if ! command -v promtool >/dev/null; then
+  echo "install-k8s-tools: promtool not found; installing Debian's prometheus"
+  apt_install prometheus
+fi
+
 missing=()
 for spec in "${want[@]}"; do
   if [ "$(installed_version "${spec%@*}")" != "${spec##*@}" ]; then missing+=("$spec"); fi
@@ -33,10 +46,7 @@ fi
 
 if ! command -v npm >/dev/null; then
   echo "install-k8s-tools: npm not found; installing Debian's nodejs and npm"
-  sudo_cmd=()
-  if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends nodejs npm
+  apt_install nodejs npm
 fi
 echo "install-k8s-tools: installing ${missing[*]} into $dir"
 mkdir -p "$dir"
