@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian package waggle needs to build, test and benchmark,
-# then the official Zeebe clients from npm (scripts/install-npm-clients.sh).
+# then the official Zeebe clients from npm (scripts/install-npm-clients.sh)
+# and the offline Kubernetes schema validators (scripts/install-k8s-tools.sh;
+# scripts/check-k8s.sh also uses the kubectl the machine image ships).
+# WAGGLE_INSTALL_NPM=0 installs the Debian packages only (the Dockerfile).
 # Idempotent and non-interactive: packages already present are skipped, so a
 # second run costs one dpkg query.
 set -euo pipefail
@@ -31,4 +34,7 @@ else
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-"$(dirname "$0")/install-npm-clients.sh"
+if [ "${WAGGLE_INSTALL_NPM:-1}" != 0 ]; then
+  "$(dirname "$0")/install-npm-clients.sh"
+  "$(dirname "$0")/install-k8s-tools.sh"
+fi
