@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <future>
 #include <set>
@@ -55,8 +56,16 @@ class LocalBus : public replication::MessageBus {
 // export order, and whether they acknowledge.
 struct ExportSink {
   std::mutex mu;
+  std::condition_variable unblocked;
   std::vector<std::pair<raft::NodeId, int64_t>> exported;
   std::atomic<bool> acknowledge{true};
+  bool blocked = false;  // Export waits until it is false again
+
+  void Block(bool block) {
+    std::lock_guard lock(mu);
+    blocked = block;
+    unblocked.notify_all();
+  }
 
   std::vector<std::pair<raft::NodeId, int64_t>> Exported() {
     std::lock_guard lock(mu);
@@ -75,7 +84,8 @@ class RecordingExporter final : public exporters::Exporter {
   }
   Status Export(const record::fb::Record& record) override {
     {
-      std::lock_guard lock(sink_->mu);
+      std::unique_lock lock(sink_->mu);
+      sink_->unblocked.wait(lock, [&] { return !sink_->blocked; });
       sink_->exported.emplace_back(member_, record.position());
     }
     if (sink_->acknowledge) controller_->UpdateLastExportedPosition(record.position());
@@ -99,6 +109,7 @@ class PartitionTest : public ::testing::Test {
     root_ = tmpl;
   }
   void TearDown() override {
+    if (sink_) sink_->Block(false);  // stopping waits for an export in progress
     for (raft::NodeId id = 1; id <= kMembers; ++id) StopMember(id);
     std::filesystem::remove_all(root_);
   }
@@ -802,6 +813,18 @@ TEST_F(PartitionTest, NewLeaderResumesExportingAfterTheReplicatedPosition) {
   EXPECT_EQ(*all.rbegin(), last);
   ASSERT_FALSE(by_new_leader.empty());
   EXPECT_EQ(*by_new_leader.begin(), 21);  // resumed, not restarted
+}
+
+// An exporter stuck in Export holds up neither processing nor commits; once
+// it moves again it catches up.
+TEST_F(PartitionTest, StuckExporterDoesNotStopProcessing) {
+  sink_ = std::make_shared<ExportSink>();
+  sink_->Block(true);
+  for (raft::NodeId id = 1; id <= kMembers; ++id) StartMember(id);
+  for (int i = 0; i < 30; ++i) ASSERT_EQ(Execute(JobCommand("plain")).outcome, Outcome::kRecord);
+  EXPECT_TRUE(sink_->Exported().empty());
+  sink_->Block(false);
+  EXPECT_TRUE(WaitUntil([&] { return sink_->Exported().size() == 60; }));
 }
 
 // Compaction never passes an unacknowledged record: with an exporter that
