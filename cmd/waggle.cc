@@ -7,6 +7,7 @@
 #include "cmd/gateway/gateway_command.h"
 #include "cmd/log_member/log_client_command.h"
 #include "cmd/log_member/log_member.h"
+#include "cmd/stream/stream_command.h"
 #include "partitions/engine_adapter.h"
 
 namespace {
@@ -30,7 +31,10 @@ constexpr const char* kUsage =
     "  gateway      serve Zeebe's gateway protocol in front of brokers\n"
     "               --contact-points HOST:PORT,... (broker command APIs)\n"
     "               [--host ADDR] [--port N (26500)] [--request-timeout-ms MS (15000)]\n"
-    "               [--tls-cert PEM --tls-key PEM]\n";
+    "               [--tls-cert PEM --tls-key PEM]\n"
+    "  stream       print a partition's committed records as JSON lines as they commit\n"
+    "               --brokers HOST:PORT,... (broker command APIs) --partition N\n"
+    "               [--from POSITION (0: the oldest kept)] [--count N (0: forever)]\n";
 
 }  // namespace
 
@@ -62,6 +66,7 @@ int main(int argc, char** argv) {
   if (command == "log-status") return waggle::cmd::RunLogStatusCommand(args);
   if (command == "log-append") return waggle::cmd::RunLogAppendCommand(args);
   if (command == "gateway") return waggle::cmd::RunGatewayCommand(args);
+  if (command == "stream") return waggle::cmd::RunStreamCommand(args);
   std::fprintf(stderr, "waggle: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
 }

@@ -154,6 +154,7 @@ Status Broker::Start() {
                                 std::function<void(Status)> done) {
       b.client->Send(partition, std::move(command), std::move(done));
     };
+    options.on_committed = [&b](int32_t partition) { b.server->NotifyCommitted(partition); };
     options.on_jobs_available = [&b](int32_t partition, const std::vector<std::string>& types) {
       b.server->NotifyJobsAvailable(partition, types);
     };

@@ -15,7 +15,8 @@ namespace api = waggle::broker_api;
 
 namespace {
 
-constexpr size_t kMaxQueuedNotices = 1024;  // per watcher; older notices are dropped
+constexpr size_t kMaxQueuedNotices = 1024;   // per watcher; older notices are dropped
+constexpr size_t kMaxStreamedRecords = 512;  // per RecordBatch
 constexpr const char* kBrokerVersion = "8.4.0";
 
 api::ExecuteCommandResponse::Outcome OutcomeOf(CommandAnswer::Outcome outcome) {
@@ -178,6 +179,147 @@ class CommandApiServer::Impl final : public api::BrokerApi::CallbackService {
     return reactor;
   }
 
+  // One StreamRecords call: reads a batch, writes it, and reads the next when
+  // the write is done (so a slow reader holds back only itself); with nothing
+  // newer committed it waits for NotifyCommitted.
+  class RecordStreamer final : public grpc::ServerWriteReactor<api::RecordBatch> {
+   public:
+    RecordStreamer(Impl* impl, const Partition& partition, int64_t from_position)
+        : impl_(impl),
+          partition_id_(partition.id()),
+          reader_(partition.NewLogReader()),
+          after_(from_position > 0 ? from_position - 1 : -1) {}
+
+    int32_t partition_id() const { return partition_id_; }
+
+    void Start() {
+      std::lock_guard lock(mu_);
+      ReadAndWriteLocked();
+    }
+
+    void Notify() {
+      std::lock_guard lock(mu_);
+      if (idle_) ReadAndWriteLocked();
+    }
+
+    void End(const grpc::Status& status) {
+      std::lock_guard lock(mu_);
+      FinishLocked(status);
+    }
+
+    void OnWriteDone(bool ok) override {
+      std::lock_guard lock(mu_);
+      writing_ = false;
+      if (!ok) {
+        FinishLocked(grpc::Status::CANCELLED);
+      } else if (finish_pending_) {
+        FinishLocked(pending_status_);
+      } else {
+        ReadAndWriteLocked();
+      }
+    }
+
+    void OnCancel() override { End(grpc::Status::CANCELLED); }
+
+    void OnDone() override {
+      impl_->Unregister(this);
+      delete this;
+    }
+
+   private:
+    // REQUIRES: mu_ held, no write pending.
+    void ReadAndWriteLocked() {
+      idle_ = false;
+      if (finished_) return;
+      std::vector<exporters::CommittedRecord> records;
+      Status s = reader_->ReadAfter(after_, kMaxStreamedRecords, &records);
+      if (!s.ok()) {
+        FinishLocked(grpc::Status(s.code() == Status::Code::kCompacted
+                                      ? grpc::StatusCode::OUT_OF_RANGE
+                                      : grpc::StatusCode::UNAVAILABLE,
+                                  s.message()));
+        return;
+      }
+      if (records.empty()) {
+        idle_ = true;
+        return;
+      }
+      batch_.Clear();
+      for (exporters::CommittedRecord& r : records) {
+        api::StreamedRecord* out = batch_.add_records();
+        out->set_position(r.position);
+        out->set_record(std::move(r.bytes));
+      }
+      after_ = records.back().position;
+      writing_ = true;
+      StartWrite(&batch_);
+    }
+
+    // Finishes once no write is pending. REQUIRES: mu_ held.
+    void FinishLocked(const grpc::Status& status) {
+      if (finished_) return;
+      if (writing_) {
+        finish_pending_ = true;
+        pending_status_ = status;
+        return;
+      }
+      finished_ = true;
+      Finish(status);
+    }
+
+    Impl* const impl_;
+    const int32_t partition_id_;
+    std::mutex mu_;
+    std::unique_ptr<CommittedLogReader> reader_;
+    int64_t after_;  // the last position written
+    api::RecordBatch batch_;
+    bool idle_ = false;  // waiting for records to commit
+    bool writing_ = false;
+    bool finish_pending_ = false;
+    grpc::Status pending_status_;
+    bool finished_ = false;
+  };
+
+  grpc::ServerWriteReactor<api::RecordBatch>* StreamRecords(
+      grpc::CallbackServerContext*, const api::StreamRecordsRequest* request) override {
+    Partition* partition = hooks_.partition(request->partition_id());
+    if (partition == nullptr) {
+      auto* refused = new Refusal();
+      refused->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
+                                   "partition " + std::to_string(request->partition_id()) +
+                                       " is not hosted by this broker"));
+      return refused;
+    }
+    auto* streamer = new RecordStreamer(this, *partition, request->from_position());
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) {
+        streamer->End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "broker stopping"));
+        return streamer;
+      }
+      streamers_.insert(streamer);
+    }
+    streamer->Start();
+    return streamer;
+  }
+
+  // A StreamRecords call refused at once.
+  class Refusal final : public grpc::ServerWriteReactor<api::RecordBatch> {
+    void OnDone() override { delete this; }
+  };
+
+  void Unregister(RecordStreamer* streamer) {
+    std::lock_guard lock(mu_);
+    streamers_.erase(streamer);
+  }
+
+  void NotifyCommitted(int32_t partition_id) {
+    std::lock_guard lock(mu_);
+    for (RecordStreamer* s : streamers_) {
+      if (s->partition_id() == partition_id) s->Notify();
+    }
+  }
+
   grpc::ServerWriteReactor<api::JobsAvailable>* WatchJobsAvailable(
       grpc::CallbackServerContext*, const api::WatchJobsAvailableRequest*) override {
     auto* watcher = new Watcher(this);
@@ -224,6 +366,8 @@ class CommandApiServer::Impl final : public api::BrokerApi::CallbackService {
       if (stopping_) return;
       stopping_ = true;
       for (Watcher* w : watchers_) w->End();
+      for (RecordStreamer* s : streamers_)
+        s->End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "broker stopping"));
     }
     if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   }
@@ -237,6 +381,7 @@ class CommandApiServer::Impl final : public api::BrokerApi::CallbackService {
   int port_ = 0;
   std::mutex mu_;
   std::set<Watcher*> watchers_;
+  std::set<RecordStreamer*> streamers_;
   bool stopping_ = false;
 };
 
@@ -255,6 +400,10 @@ void CommandApiServer::Stop() {
 }
 int CommandApiServer::port() const {
   return impl_->port();
+}
+
+void CommandApiServer::NotifyCommitted(int32_t partition_id) {
+  impl_->NotifyCommitted(partition_id);
 }
 
 void CommandApiServer::NotifyJobsAvailable(int32_t partition_id,

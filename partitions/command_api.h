@@ -39,6 +39,10 @@ class CommandApiServer {
   void Stop();
   int port() const;
 
+  // Records of the partition were committed: record streams of it read on.
+  // Thread-safe.
+  void NotifyCommitted(int32_t partition_id);
+
   // Tells every WatchJobsAvailable stream. Thread-safe.
   void NotifyJobsAvailable(int32_t partition_id, const std::vector<std::string>& job_types);
 

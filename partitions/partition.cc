@@ -325,8 +325,11 @@ void Partition::ApplyEntries(const std::vector<raft::Entry>& entries) {
     }
     entry_positions_.emplace_back(e.index, batch->last_position());
   }
-  commit_position_.store(log_position_, std::memory_order_release);
-  if (exporters_) exporters_->NotifyCommitted();
+  if (commit_position_.load(std::memory_order_relaxed) != log_position_) {
+    commit_position_.store(log_position_, std::memory_order_release);
+    if (exporters_) exporters_->NotifyCommitted();
+    if (options_.on_committed) options_.on_committed(options_.partition_id);
+  }
   if (!snapshot_waiters_.empty() && state_position_ <= log_position_) {
     std::vector<std::function<void(Status)>> waiters;
     waiters.swap(snapshot_waiters_);

@@ -48,6 +48,7 @@
 #include "common/status.h"
 #include "exporters/config.h"
 #include "partitions/backpressure.h"
+#include "partitions/committed_log_reader.h"
 #include "partitions/log_batch.h"
 #include "partitions/partition_engine.h"
 #include "partitions/partition_exporters.h"
@@ -86,6 +87,8 @@ struct PartitionOptions {
   // Milliseconds since the epoch; the partition's only clock.
   std::function<int64_t()> clock;
   SendCommand send_command;
+  // Records were committed (any role), for record streams.
+  std::function<void(int32_t partition_id)> on_committed;
   // Job types with new activatable jobs, after the batch that made them committed.
   std::function<void(int32_t partition_id, const std::vector<std::string>& job_types)>
       on_jobs_available;
@@ -158,6 +161,12 @@ class Partition final : public replication::GroupListener {
 
   PartitionStatus status() const;
   int32_t id() const { return options_.partition_id; }
+
+  // A reader of the committed records of this member's log (any thread).
+  // REQUIRES: Open succeeded; the reader does not outlive the partition.
+  std::unique_ptr<CommittedLogReader> NewLogReader() const {
+    return std::make_unique<CommittedLogReader>(driver_, group_, &commit_position_);
+  }
 
   // Runs fn on the partition's thread with the engine's store and waits.
   // For tests and tools (state digests). Not for the partition thread itself.

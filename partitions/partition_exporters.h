@@ -16,6 +16,7 @@
 
 #include "exporters/config.h"
 #include "exporters/runner.h"
+#include "partitions/committed_log_reader.h"
 #include "partitions/log_batch.h"
 #include "replication/driver/multi_raft.h"
 
@@ -48,13 +49,12 @@ class PartitionExporters {
   std::vector<exporters::ExporterStatus> Statuses() const;
 
  private:
-  class LogSource;
   class PositionStore;
 
   replication::MultiRaft* const driver_;
   const replication::GroupId group_;
   const std::atomic<int64_t>* const commit_position_;
-  std::unique_ptr<LogSource> source_;
+  std::unique_ptr<CommittedLogReader> source_;
   std::unique_ptr<PositionStore> store_;
   std::unique_ptr<exporters::ExporterRunner> runner_;
 };

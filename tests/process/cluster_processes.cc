@@ -62,18 +62,23 @@ Status ClusterProcesses::StartAll() {
   for (const auto& [n, broker] : brokers_) {
     if (Status s = StartBroker(n); !s.ok()) return s;
   }
-  std::string command_apis;
-  for (const auto& [n, broker] : brokers_) {
-    command_apis += (command_apis.empty() ? "" : ",") + std::string("127.0.0.1:") +
-                    std::to_string(broker.command_port);
-  }
-  Result<pid_t> pid = cmd::Spawn(options_.waggle_binary,
-                                 {"gateway", "--host", "127.0.0.1", "--port",
-                                  std::to_string(gateway_port_), "--contact-points", command_apis},
-                                 LogFile("gateway"), LogFile("gateway"));
+  Result<pid_t> pid =
+      cmd::Spawn(options_.waggle_binary,
+                 {"gateway", "--host", "127.0.0.1", "--port", std::to_string(gateway_port_),
+                  "--contact-points", command_addresses()},
+                 LogFile("gateway"), LogFile("gateway"));
   if (!pid.ok()) return pid.status();
   gateway_pid_ = *pid;
   return Status::OK();
+}
+
+std::string ClusterProcesses::command_addresses() const {
+  std::string list;
+  for (const auto& [n, broker] : brokers_) {
+    list +=
+        (list.empty() ? "" : ",") + std::string("127.0.0.1:") + std::to_string(broker.command_port);
+  }
+  return list;
 }
 
 Status ClusterProcesses::StartBroker(int n) {

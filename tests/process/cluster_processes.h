@@ -62,6 +62,8 @@ class ClusterProcesses {
   // every partition; the leaders' node ids by partition id.
   Result<std::map<int, int>> WaitForLeaders(std::chrono::milliseconds timeout, int asked = -1);
 
+  // Every broker's command API, host:port,... in node id order.
+  std::string command_addresses() const;
   std::string gateway_address() const { return "127.0.0.1:" + std::to_string(gateway_port_); }
   std::string directory() const { return dir_->path(); }
   // Every process's output, each line prefixed with its name.

@@ -7,6 +7,7 @@
 // instance.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "common/record/key.h"
@@ -217,6 +219,49 @@ TEST_F(ClusterTest, KilledPartitionLeaderLosesNoAcknowledgedInstance) {
   ASSERT_TRUE(rejoined.ok()) << rejoined.status().ToString();
   json again = ZeebeNodeLoad(60, 100, 60);
   EXPECT_EQ(again["completed"], 60);
+}
+
+// `waggle stream` tails partition 1 from position 1 through broker 0, which is
+// then SIGKILLed under load: the stream goes on at another broker from the
+// next record, so the printed positions run from 1 without a gap or a repeat.
+TEST_F(ClusterTest, StreamFollowsAPartitionAcrossABrokerKill) {
+  EXPECT_EQ(ZeebeNodeLoad(30, 100, 60)["completed"], 30);
+  const std::string out = cluster_->directory() + "/stream.out";
+  const std::string err = cluster_->directory() + "/stream.err";
+  Result<pid_t> stream = cmd::Spawn(
+      WAGGLE_BINARY,
+      {"stream", "--brokers", cluster_->command_addresses(), "--partition", "1", "--from", "1"},
+      out, err);
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  auto positions = [&] {
+    std::vector<int64_t> seen;
+    std::ifstream in(out);
+    for (std::string line; std::getline(in, line);) {
+      json record = json::parse(line, nullptr, false);
+      if (record.is_discarded()) break;  // a line being written
+      EXPECT_EQ(record["partitionId"], 1);
+      seen.push_back(record["position"].get<int64_t>());
+    }
+    return seen;
+  };
+  auto wait_for = [&](size_t count) {
+    for (int i = 0; i < 200 && positions().size() < count; ++i) std::this_thread::sleep_for(50ms);
+    return positions().size();
+  };
+  const size_t before = wait_for(100);
+  ASSERT_GE(before, 100u);
+  cluster_->Signal(0, SIGKILL);
+  EXPECT_EQ(ZeebeNodeLoad(30, 100, 60)["completed"], 30);
+  const size_t after = wait_for(before + 100);
+  ::kill(*stream, SIGKILL);
+  ::waitpid(*stream, nullptr, 0);
+  EXPECT_GE(after, before + 100);
+  const std::vector<int64_t> seen = positions();
+  for (size_t i = 0; i < seen.size(); ++i) ASSERT_EQ(seen[i], static_cast<int64_t>(i) + 1);
+  std::ifstream errors(err);
+  std::stringstream text;
+  text << errors.rdbuf();
+  EXPECT_NE(text.str().find("going on from position"), std::string::npos) << text.str();
 }
 
 class ExportingClusterTest : public ClusterTest {
