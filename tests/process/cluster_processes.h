@@ -57,6 +57,7 @@ class ClusterProcesses {
   // signal or still runs after `timeout`.
   int WaitExit(int n, std::chrono::milliseconds timeout);
   bool running(int n) const { return brokers_.at(n).pid > 0; }
+  pid_t pid(int n) const { return brokers_.at(n).pid; }
 
   // Waits until broker `asked` (any running one if -1) reports a leader for
   // every partition; the leaders' node ids by partition id.
