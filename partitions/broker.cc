@@ -163,6 +163,9 @@ Status Broker::Start() {
     options.backpressure = c.backpressure_enabled;
     options.min_free_disk_bytes = c.free_space_processing_bytes;
     options.exporters = *exporter_configs;
+    if (placement.members.front().node_id == c.node_id) {
+      options.campaign_when_fresh_after = c.heartbeat_interval;
+    }
 
     replication::GroupOptions group;
     group.id = static_cast<replication::GroupId>(id);

@@ -160,11 +160,13 @@ Status Partition::Open(replication::GroupOptions group) {
     if (!journal.ok()) return journal.status();
     raft::Snapshot s = (*journal)->snapshot();
     if (!s.empty()) snapshot_ = {s.meta.index, s.data};
+    fresh_ = (*journal)->hard_state().term == 0 && (*journal)->last_index() == 0 && s.empty();
   }
   applied_index_ = snapshot_.index;
   if (Status s = Recover(); !s.ok()) return s;
   last_request_id_ = Now() * 1000;  // request ids of an earlier run are never reused
   last_snapshot_time_ = Now();
+  opened_at_ = Now();
   group.raft.applied = applied_index_;
   group.listener = this;
   if (Status s = driver_->AddGroup(group); !s.ok()) return s;
@@ -767,6 +769,11 @@ void Partition::Tick() {
     Answer(id, AnswerOf(CommandAnswer::Outcome::kTimeout, "no answer within the timeout"));
   }
   if (failed_) return;
+  if (fresh_ && options_.campaign_when_fresh_after.count() > 0 &&
+      now - opened_at_ >= options_.campaign_when_fresh_after.count()) {
+    fresh_ = false;
+    if (leader_ == raft::kNoNode && term_ == 0) driver_->Campaign(group_);
+  }
   if (ready_) {
     WriteDueCommands();
     std::vector<std::shared_ptr<Outgoing>> retries;

@@ -108,6 +108,12 @@ struct PartitionOptions {
   int64_t min_free_disk_bytes = 0;
   std::function<int64_t()> free_disk_bytes;
 
+  // The partition's primary in a brand-new cluster campaigns this long after
+  // Open instead of waiting out an election timeout, so a new cluster is
+  // ready in about a second. Only when the journal had never seen a term (no
+  // leader can exist yet that a forced campaign would depose); if the peers
+  // are not up, the usual election timeouts take over. 0: never.
+  std::chrono::milliseconds campaign_when_fresh_after{0};
   std::chrono::milliseconds snapshot_period{std::chrono::minutes(5)};
   std::chrono::milliseconds request_timeout{15000};  // when the request names none
   std::chrono::milliseconds tick{20};                // timers, retries, time-outs
@@ -228,6 +234,9 @@ class Partition final : public replication::GroupListener {
   replication::GroupId group_ = 0;
   raft::NodeId self_ = raft::kNoNode;
   std::string journal_dir_;
+  // Open found a journal that never saw a term; cleared once campaigned.
+  bool fresh_ = false;
+  int64_t opened_at_ = 0;
 
   // Partition thread only.
   std::unique_ptr<engine::state::StateStore> store_;

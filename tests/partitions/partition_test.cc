@@ -147,6 +147,7 @@ class PartitionTest : public ::testing::Test {
     options.snapshot_period = snapshot_period_;
     options.aimd = aimd_;
     options.min_free_disk_bytes = 1000;
+    if (id == fresh_campaigner_) options.campaign_when_fresh_after = 20ms;
     options.free_disk_bytes = [this] { return free_disk_bytes_.load(); };
     if (sink_) {
       options.exporters = {{"recording", "recording", nlohmann::json::object()}};
@@ -161,7 +162,7 @@ class PartitionTest : public ::testing::Test {
     group.id = 1;
     group.raft.id = id;
     group.raft.members = {1, 2, 3};
-    group.raft.election_ticks = 10;
+    group.raft.election_ticks = election_ticks_;
     group.raft.random_seed = id * 1000 + restarts_++;
     group.raft.max_snapshot_chunk_bytes = 4096;
     group.dir = root_ + "/m" + std::to_string(id) + "/raft-1";
@@ -416,6 +417,8 @@ class PartitionTest : public ::testing::Test {
   std::atomic<int64_t> free_disk_bytes_{1 << 30};
   int restarts_ = 0;
   std::shared_ptr<ExportSink> sink_;  // set: every member runs a RecordingExporter
+  int election_ticks_ = 10;
+  raft::NodeId fresh_campaigner_ = raft::kNoNode;
 };
 
 TEST_F(PartitionTest, LeaderProcessesAndFollowersReplayToTheSameState) {
@@ -749,6 +752,25 @@ TEST_F(PartitionTest, CommandsOverTheLimitAreRefused) {
   EXPECT_NE(exempt.get_future().get().outcome, Outcome::kResourceExhausted);
   EXPECT_NE(first.get_future().get().outcome, Outcome::kResourceExhausted);
   Isolate(leader, false);
+}
+
+// In a brand-new group the member told to campaign when fresh leads at once;
+// election timeouts (here an hour) are not waited out. After a restart (no
+// longer fresh) it does not campaign.
+TEST_F(PartitionTest, FreshPrimaryCampaignsWithoutWaitingForAnElectionTimeout) {
+  election_ticks_ = 360000;
+  fresh_campaigner_ = 2;
+  for (raft::NodeId id = 1; id <= kMembers; ++id) StartMember(id);
+  EXPECT_EQ(WaitForProcessingLeader(), 2u);
+  ASSERT_EQ(Execute(JobCommand("plain")).outcome, Outcome::kRecord);
+  StopMember(1);
+  StopMember(3);
+  StopMember(2);
+  for (raft::NodeId id = 1; id <= kMembers; ++id) StartMember(id);
+  std::this_thread::sleep_for(500ms);
+  for (raft::NodeId id = 1; id <= kMembers; ++id) {
+    EXPECT_NE(Member(id)->status().role, raft::Role::kLeader) << "member " << id;
+  }
 }
 
 // Exporters run on the leader only, see every committed record once in log
