@@ -439,6 +439,107 @@ TEST_F(ErrorEventsTest, TheScopeCompletingClosesItsEventSubProcessTimers) {
   EXPECT_FALSE(harness_.engine().NextDueDate().has_value());
 }
 
+TEST_F(ErrorEventsTest, AnErrorInOneInnerInstanceIsCaughtAtTheMultiInstanceBody) {
+  harness_.Deploy("p.bpmn",
+                  WithErrors("p",
+                             "<bpmn:startEvent id=\"start\" /><bpmn:serviceTask id=\"task\">"
+                             "<bpmn:extensionElements><zeebe:taskDefinition type=\"work\" />"
+                             "</bpmn:extensionElements><bpmn:multiInstanceLoopCharacteristics>"
+                             "<bpmn:extensionElements><zeebe:loopCharacteristics "
+                             "inputCollection=\"=[1,2,3]\" /></bpmn:extensionElements>"
+                             "</bpmn:multiInstanceLoopCharacteristics></bpmn:serviceTask>"
+                             "<bpmn:endEvent id=\"end\" />" +
+                                 Flow("f1", "start", "task") + Flow("f2", "task", "end") +
+                                 ErrorBoundary("caught", "task", "E"),
+                             {{"E", "E"}}));
+  const int64_t instance = Create("p");
+  auto batch = harness_.ActivateJobs("work");
+  ASSERT_EQ(batch.typed_value.AsJobBatchRecord()->job_keys.size(), 3u);
+  ThrowError(batch.typed_value.AsJobBatchRecord()->job_keys[1], "E");
+  // The body and all three inner instances end; the other two jobs are
+  // canceled, the one that threw is not.
+  EXPECT_EQ(harness_.Events(ValueType::kJob, JobIntent::kCanceled).size(), 2u);
+  EXPECT_TRUE(Traced(instance, "caught:ELEMENT_COMPLETED"));
+  EXPECT_TRUE(harness_.IsCompleted(instance));
+}
+
+TEST_F(ErrorEventsTest, AScopeAnEventSubProcessInterruptedStillTakesItsBoundaryEvents) {
+  harness_.Deploy(
+      "p.bpmn",
+      WithErrors("p",
+                 "<bpmn:startEvent id=\"start\" /><bpmn:subProcess id=\"sub\">"
+                 "<bpmn:startEvent id=\"sub_start\" />" +
+                     ServiceTask("task", "work") + "<bpmn:endEvent id=\"sub_end\" />" +
+                     Flow("s1", "sub_start", "task") + Flow("s2", "task", "sub_end") +
+                     EventSubProcess("handler", "<bpmn:errorEventDefinition />", "handle") +
+                     "</bpmn:subProcess><bpmn:endEvent id=\"end\" />"
+                     "<bpmn:boundaryEvent id=\"timeout\" attachedToRef=\"sub\">"
+                     "<bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration>"
+                     "</bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+                     "<bpmn:endEvent id=\"timed_out\" />" +
+                     Flow("f1", "start", "sub") + Flow("f2", "sub", "end") +
+                     Flow("f3", "timeout", "timed_out")));
+  const int64_t instance = Create("p");
+  ThrowError(JobOf("work"), "ANY");
+  EXPECT_TRUE(Traced(instance, "handler:ELEMENT_ACTIVATED"));
+  harness_.AdvanceTime(3600000);
+  // The timer ends the sub-process, its running event sub-process included.
+  EXPECT_TRUE(Traced(instance, "handler:ELEMENT_TERMINATED"));
+  EXPECT_TRUE(Traced(instance, "timeout:ELEMENT_COMPLETED"));
+  EXPECT_EQ(harness_.Events(ValueType::kJob, JobIntent::kCanceled).size(), 1u);
+  EXPECT_TRUE(harness_.IsCompleted(instance));
+}
+
+std::string MessageEventSubProcessProcess(bool interrupting) {
+  std::string xml = TaskProcess(
+      "p", EventSubProcess("on_cancel", "<bpmn:messageEventDefinition messageRef=\"m\" />",
+                           "cleanup", interrupting));
+  return xml.replace(xml.find("</bpmn:definitions>"), std::string::npos,
+                     "<bpmn:message id=\"m\" name=\"cancel-order\"><bpmn:extensionElements>"
+                     "<zeebe:subscription correlationKey=\"=orderId\" />"
+                     "</bpmn:extensionElements></bpmn:message></bpmn:definitions>\n");
+}
+
+void Publish(EngineHarness& harness, const std::string& name, const std::string& correlation_key,
+             const json& variables = json::object()) {
+  record::fb::MessageRecordT message;
+  message.name = name;
+  message.correlation_key = correlation_key;
+  message.time_to_live = 0;
+  message.variables = variables.dump();
+  harness.Execute(Command(record::MessageIntent::kPublish, std::move(message)));
+}
+
+TEST_F(ErrorEventsTest, AnInterruptingMessageEventSubProcessEndsTheScopesWork) {
+  harness_.Deploy("p.bpmn", MessageEventSubProcessProcess(/*interrupting=*/true));
+  const int64_t instance = Create("p", {{"orderId", "o-1"}});
+  Publish(harness_, "cancel-order", "o-1", {{"reason", "customer"}});
+  EXPECT_TRUE(Traced(instance, "task:ELEMENT_TERMINATED"));
+  // The message's variables reach the process through the start event.
+  EXPECT_EQ(Variable("reason"), json("customer"));
+  harness_.CompleteJob(JobOf("cleanup"));
+  EXPECT_TRUE(harness_.IsCompleted(instance));
+  EXPECT_FALSE(HasJob("work"));
+}
+
+TEST_F(ErrorEventsTest, ANonInterruptingMessageEventSubProcessRunsForEachMessage) {
+  harness_.Deploy("p.bpmn", MessageEventSubProcessProcess(/*interrupting=*/false));
+  const int64_t instance = Create("p", {{"orderId", "o-1"}});
+  Publish(harness_, "cancel-order", "o-1");
+  Publish(harness_, "cancel-order", "o-1");
+  auto batch = harness_.ActivateJobs("cleanup");
+  ASSERT_EQ(batch.typed_value.AsJobBatchRecord()->job_keys.size(), 2u);
+  for (int64_t job : batch.typed_value.AsJobBatchRecord()->job_keys) harness_.CompleteJob(job);
+  harness_.CompleteJob(JobOf("work"));
+  EXPECT_TRUE(harness_.IsCompleted(instance));
+  // Completing the process closed the subscription.
+  EXPECT_EQ(harness_
+                .Events(ValueType::kProcessMessageSubscription,
+                        record::ProcessMessageSubscriptionIntent::kDeleted)
+                .size(),
+            1u);
+}
+
 // The fixtures, as SOURCES.md says they behave.
 
 TEST_F(ErrorEventsTest, InvoiceApprovalArchiveErrorLeadsToManualArchiving) {
@@ -480,12 +581,7 @@ class PlayDemoTest : public ErrorEventsTest {
   void SetUp() override { harness_.DeployFile(FixturePath("zeebe-play-demo.bpmn")); }
 
   void Publish(const std::string& name, const std::string& correlation_key) {
-    record::fb::MessageRecordT message;
-    message.name = name;
-    message.correlation_key = correlation_key;
-    message.time_to_live = 0;
-    message.variables = "{}";
-    harness_.Execute(Command(record::MessageIntent::kPublish, std::move(message)));
+    testing::Publish(harness_, name, correlation_key);
   }
 };
 
