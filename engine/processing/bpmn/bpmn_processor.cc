@@ -522,12 +522,6 @@ void BpmnProcessor::StartTermination(Instance& instance) {
 
 void BpmnProcessor::FinishTermination(Instance& instance) {
   Write(instance, ProcessInstanceIntent::kElementTerminated);
-  // Event sub-processes caught for it that never got to run are dropped.
-  for (int64_t key : instance.stored.event_sub_process_triggers) {
-    if (auto trigger = context_.state.event_scopes.GetTrigger(key)) {
-      context_.writers.Event(key, ProcessEventIntent::kTriggered, *trigger);
-    }
-  }
   if (instance.stored.interrupting_event_key >= 0 &&
       instance.stored.interrupting_event_key != instance.key &&
       ActivateInterruptingEvent(instance)) {
