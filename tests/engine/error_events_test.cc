@@ -425,6 +425,43 @@ TEST_F(ErrorEventsTest, ANonInterruptingTimerEventSubProcessRunsBesideTheScope) 
   EXPECT_TRUE(harness_.Events(ValueType::kJob, JobIntent::kCanceled).empty());
 }
 
+TEST_F(ErrorEventsTest, ANonInterruptingTimerCycleEventSubProcessRepeats) {
+  harness_.Deploy("p.bpmn",
+                  TaskProcess("p", EventSubProcess("remind",
+                                                   "<bpmn:timerEventDefinition><bpmn:timeCycle>"
+                                                   "R2/PT1M</bpmn:timeCycle>"
+                                                   "</bpmn:timerEventDefinition>",
+                                                   "reminder", /*interrupting=*/false)));
+  const int64_t instance = Create("p");
+  harness_.AdvanceTime(60000);
+  harness_.AdvanceTime(60000);
+  harness_.AdvanceTime(60000);
+  auto batch = harness_.ActivateJobs("reminder");
+  EXPECT_EQ(batch.typed_value.AsJobBatchRecord()->job_keys.size(), 2u);
+  harness_.CompleteJob(JobOf("work"));
+  EXPECT_FALSE(harness_.IsCompleted(instance));  // the reminders still run
+  for (int64_t job : batch.typed_value.AsJobBatchRecord()->job_keys) harness_.CompleteJob(job);
+  EXPECT_TRUE(harness_.IsCompleted(instance));
+}
+
+TEST_F(ErrorEventsTest, AnInterruptingEventSubProcessClosesTheOtherEventSubProcesses) {
+  const std::string timer =
+      "<bpmn:timerEventDefinition><bpmn:timeDuration>PT1M"
+      "</bpmn:timeDuration></bpmn:timerEventDefinition>";
+  const std::string later =
+      "<bpmn:timerEventDefinition><bpmn:timeDuration>PT2M"
+      "</bpmn:timeDuration></bpmn:timerEventDefinition>";
+  harness_.Deploy("p.bpmn", TaskProcess("p", EventSubProcess("first", timer, "escalate") +
+                                                 EventSubProcess("second", later, "never")));
+  const int64_t instance = Create("p");
+  harness_.AdvanceTime(60000);
+  EXPECT_EQ(harness_.Events(ValueType::kTimer, record::TimerIntent::kCanceled).size(), 1u);
+  harness_.AdvanceTime(60000);
+  EXPECT_FALSE(HasJob("never"));
+  harness_.CompleteJob(JobOf("escalate"));
+  EXPECT_TRUE(harness_.IsCompleted(instance));
+}
+
 TEST_F(ErrorEventsTest, TheScopeCompletingClosesItsEventSubProcessTimers) {
   harness_.Deploy("p.bpmn",
                   TaskProcess("p", EventSubProcess("late",
