@@ -408,6 +408,32 @@ TEST_F(ErrorEventsTest, AnInterruptingTimerEventSubProcessReplacesTheScopesWork)
   EXPECT_TRUE(harness_.IsCompleted(instance));
 }
 
+TEST_F(ErrorEventsTest, AnInterruptedScopeRejectsActivatingAnythingButItsEventSubProcess) {
+  harness_.Deploy("p.bpmn",
+                  TaskProcess("p", EventSubProcess("late",
+                                                   "<bpmn:timerEventDefinition><bpmn:timeDuration>"
+                                                   "PT1M</bpmn:timeDuration>"
+                                                   "</bpmn:timerEventDefinition>",
+                                                   "escalate")));
+  const int64_t instance = Create("p");
+  harness_.AdvanceTime(60000);
+  // A token that was on its way to `end` when the event sub-process
+  // interrupted the process.
+  auto activated =
+      harness_.Events(ValueType::kProcessInstance, ProcessInstanceIntent::kElementActivated);
+  record::fb::ProcessInstanceRecordT end = *activated.front().typed_value.AsProcessInstanceRecord();
+  end.element_id = "end";
+  end.bpmn_element_type = record::fb::BpmnElementType::END_EVENT;
+  end.flow_scope_key = instance;
+  auto rejected = harness_.Execute(
+      Command(ProcessInstanceIntent::kActivateElement, end, record::EncodeKey(1, 999999)));
+  ASSERT_TRUE(rejected);
+  EXPECT_EQ(rejected->rejection_type, static_cast<uint8_t>(record::RejectionType::kInvalidState));
+  EXPECT_EQ(rejected->rejection_reason,
+            "Expected flow scope instance to be not interrupted but was interrupted by an event "
+            "with id 'late'.");
+}
+
 TEST_F(ErrorEventsTest, ANonInterruptingTimerEventSubProcessRunsBesideTheScope) {
   harness_.Deploy("p.bpmn",
                   TaskProcess("p", EventSubProcess("remind",

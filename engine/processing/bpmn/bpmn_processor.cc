@@ -143,12 +143,13 @@ void BpmnProcessor::Activate(const RecordT& command) {
     const bpmn::Process& model = *instance.process->model;
     const bpmn::Element* start = InterruptingEventSubProcessStart(model, *scope);
     if (start != nullptr && instance.element != nullptr) {
-      if (&model.elements[*start->parent] != instance.element) {
+      const bpmn::Element& sub_process = model.elements[*start->parent];
+      if (&sub_process != instance.element) {
         return context_.writers.Rejection(
             command, RejectionType::kInvalidState,
             "Expected flow scope instance to be not interrupted but was interrupted by an event "
             "with id '" +
-                scope->interrupting_event_id + "'.");
+                sub_process.id + "'.");
       }
     }
   }
