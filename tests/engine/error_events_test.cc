@@ -325,6 +325,45 @@ TEST_F(ErrorEventsTest, AnErrorInACalledProcessIsCaughtAtTheCallActivity) {
   EXPECT_TRUE(Incidents().empty());
 }
 
+TEST_F(ErrorEventsTest, AnErrorEndEventInACalledProcessIsCaughtByTheCallersEventSubProcess) {
+  harness_.Deploy("child.bpmn", WithErrors("child",
+                                           "<bpmn:startEvent id=\"start\" />"
+                                           "<bpmn:endEvent id=\"fail\"><bpmn:errorEventDefinition "
+                                           "errorRef=\"Failed\" /></bpmn:endEvent>" +
+                                               Flow("f1", "start", "fail"),
+                                           {{"Failed", "FAILED"}}));
+  harness_.Deploy(
+      "parent.bpmn",
+      WithErrors("parent",
+                 "<bpmn:startEvent id=\"start\" /><bpmn:callActivity id=\"call\">"
+                 "<bpmn:extensionElements><zeebe:calledElement processId=\"child\" />"
+                 "</bpmn:extensionElements></bpmn:callActivity>"
+                 "<bpmn:endEvent id=\"end\" />" +
+                     Flow("f1", "start", "call") + Flow("f2", "call", "end") +
+                     EventSubProcess("handler", "<bpmn:errorEventDefinition errorRef=\"Failed\" />",
+                                     "handle"),
+                 {{"Failed", "FAILED"}}));
+  const int64_t parent = Create("parent");
+  // The end event in the child, the call activity and the child process are
+  // terminated before the event sub-process runs.
+  auto trace = harness_.InstanceTrace(parent);
+  auto at = [&](const std::string& line) {
+    return std::find(trace.begin(), trace.end(), line) - trace.begin();
+  };
+  EXPECT_LT(at("call:ELEMENT_TERMINATED"), at("handler:ELEMENT_ACTIVATING"));
+  auto terminated =
+      harness_.Events(ValueType::kProcessInstance, ProcessInstanceIntent::kElementTerminated);
+  EXPECT_EQ(std::count_if(terminated.begin(), terminated.end(),
+                          [](const auto& event) {
+                            const auto* value = event.typed_value.AsProcessInstanceRecord();
+                            return value->element_id == "child" || value->element_id == "fail";
+                          }),
+            2);
+  harness_.CompleteJob(JobOf("handle"));
+  EXPECT_TRUE(harness_.IsCompleted(parent));
+  EXPECT_TRUE(Incidents().empty());
+}
+
 TEST_F(ErrorEventsTest, AnUncaughtErrorInACalledProcessListsTheCallersCatchEvents) {
   harness_.Deploy("child.bpmn", OneTaskProcess("child", "work"));
   harness_.Deploy("parent.bpmn",
