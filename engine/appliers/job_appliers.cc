@@ -1,6 +1,6 @@
 // Jobs move between the activatable, activated, back-off and failed indexes;
 // a completed job hands its variables to its element instance, which
-// applies them when it completes.
+// applies them when it completes; a job whose error was caught is removed.
 #include "common/record/intent.h"
 #include "engine/appliers/event_applier.h"
 
@@ -71,6 +71,14 @@ void ApplyJobEvent(state::EngineState& state, const record::fb::RecordT& event) 
     }
     case JobIntent::kErrorThrown: {
       if (!stored) break;
+      if (value->element_id != state::kNoCatchEventFound) {
+        // Caught: the job is done, and its element is terminated without
+        // canceling it.
+        state.jobs.Remove(key);
+        SetElementJob(state, value->element_instance_key, -1, nullptr);
+        break;
+      }
+      // Not caught: the job waits, failed, for its incident to be resolved.
       record::fb::JobRecordT job = *stored->value;
       job.error_code = value->error_code;
       job.error_message = value->error_message;

@@ -4,8 +4,12 @@
 // confirmed it. PROCESS_EVENT TRIGGERING stores the caught event under its
 // key until TRIGGERED hands its variables to the element instance of that
 // key; unless the event leaves its scope running (a non-interrupting
-// boundary event), TRIGGERING also marks the scope as interrupted by it, so
-// that the first event wins.
+// boundary event or event sub-process), TRIGGERING also marks the scope as
+// interrupted by it, so that the first event wins. A caught event that
+// starts an event sub-process is also listed in its scope until the
+// sub-process's start event takes it over.
+#include <algorithm>
+
 #include "common/record/intent.h"
 #include "engine/appliers/event_applier.h"
 
@@ -14,15 +18,42 @@ namespace {
 
 using record::ProcessMessageSubscriptionIntent;
 
-// Whether catching `trigger` leaves its scope running.
-bool KeepsScopeRunning(state::EngineState& state, ProcessCache& processes,
-                       const record::fb::ProcessEventRecordT& trigger) {
+void OnTriggering(state::EngineState& state, ProcessCache& processes, int64_t key,
+                  const record::fb::ProcessEventRecordT& trigger) {
+  state.event_scopes.PutTrigger(key, trigger);
+  // A process started by a timer or message: its scope is the definition.
+  auto scope = state.element_instances.Get(trigger.scope_key);
   auto process = processes.Get(state, trigger.process_definition_key);
-  if (process == nullptr) return false;
+  if (!scope || process == nullptr) return;
   auto index = process->model->FindElement(trigger.target_element_id);
-  if (!index) return false;
-  const bpmn::Element& element = process->model->elements[*index];
-  return element.type == bpmn::ElementType::kBoundaryEvent && !element.interrupting;
+  if (!index) return;
+  const bpmn::Element* target = &process->model->elements[*index];
+  const bool boundary = target->type == bpmn::ElementType::kBoundaryEvent;
+  const bool event_sub_process = process->model->StartsEventSubProcess(*target);
+  if (event_sub_process) scope->event_sub_process_triggers.push_back(key);
+  if (target->interrupting || !(boundary || event_sub_process)) {
+    scope->interrupting_event_key = key;
+    scope->interrupting_event_id = trigger.target_element_id;
+  }
+  state.element_instances.Put(trigger.scope_key, *scope);
+}
+
+void OnTriggered(state::EngineState& state, int64_t key) {
+  auto trigger = state.event_scopes.GetTrigger(key);
+  state.event_scopes.RemoveTrigger(key);
+  if (!trigger) return;
+  if (auto scope = state.element_instances.Get(trigger->scope_key)) {
+    auto& waiting = scope->event_sub_process_triggers;
+    if (auto it = std::find(waiting.begin(), waiting.end(), key); it != waiting.end()) {
+      waiting.erase(it);
+      state.element_instances.Put(trigger->scope_key, *scope);
+    }
+  }
+  if (trigger->variables.empty()) return;
+  if (auto instance = state.element_instances.Get(key)) {
+    instance->pending_variables = trigger->variables;
+    state.element_instances.Put(key, *instance);
+  }
 }
 
 }  // namespace
@@ -72,21 +103,9 @@ void ApplyProcessEventEvent(state::EngineState& state, ProcessCache& processes,
   const auto* value = event.typed_value.AsProcessEventRecord();
   if (value == nullptr) return;
   if (event.intent == record::IntentCode(record::ProcessEventIntent::kTriggering)) {
-    state.event_scopes.PutTrigger(event.key, *value);
-    if (KeepsScopeRunning(state, processes, *value)) return;
-    if (auto scope = state.element_instances.Get(value->scope_key)) {
-      scope->interrupting_event_key = event.key;
-      scope->interrupting_event_id = value->target_element_id;
-      state.element_instances.Put(value->scope_key, *scope);
-    }
+    OnTriggering(state, processes, event.key, *value);
   } else if (event.intent == record::IntentCode(record::ProcessEventIntent::kTriggered)) {
-    auto trigger = state.event_scopes.GetTrigger(event.key);
-    state.event_scopes.RemoveTrigger(event.key);
-    if (!trigger || trigger->variables.empty()) return;
-    if (auto instance = state.element_instances.Get(event.key)) {
-      instance->pending_variables = trigger->variables;
-      state.element_instances.Put(event.key, *instance);
-    }
+    OnTriggered(state, event.key);
   }
 }
 

@@ -84,7 +84,16 @@ void OnActivating(state::EngineState& state, ProcessCache& processes,
   if (process != nullptr) {
     if (auto index = process->model->FindElement(value.element_id)) {
       const bpmn::Element& element = process->model->elements[*index];
-      if (element.type == bpmn::ElementType::kParallelGateway && element.incoming.size() > 1) {
+      auto start = element.type == bpmn::ElementType::kEventSubProcess
+                       ? process->model->StartEventOf(element)
+                       : std::nullopt;
+      if (start && process->model->elements[*start].interrupting) {
+        // An interrupting event sub-process runs alone in its scope: tokens
+        // that were on their way (their activation is rejected) or waiting
+        // at a joining gateway are gone.
+        consumed_flows = scope ? scope->active_flows : 0;
+      } else if (element.type == bpmn::ElementType::kParallelGateway &&
+                 element.incoming.size() > 1) {
         for (bpmn::FlowIndex flow : element.incoming) {
           std::string key =
               TakenFlowKey(value.flow_scope_key, element.id, process->model->flows[flow].id);

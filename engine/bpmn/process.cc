@@ -24,4 +24,16 @@ std::optional<ElementIndex> Process::NoneStartEvent() const {
   return std::nullopt;
 }
 
+std::optional<ElementIndex> Process::StartEventOf(const Element& event_sub_process) const {
+  for (ElementIndex index : event_sub_process.children) {
+    if (elements[index].type == ElementType::kStartEvent) return index;
+  }
+  return std::nullopt;
+}
+
+bool Process::StartsEventSubProcess(const Element& element) const {
+  return element.type == ElementType::kStartEvent && element.parent &&
+         elements[*element.parent].type == ElementType::kEventSubProcess;
+}
+
 }  // namespace waggle::bpmn

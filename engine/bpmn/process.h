@@ -35,6 +35,12 @@ struct Process {
   // starts at; absent when the process starts by message or timer only.
   std::optional<ElementIndex> NoneStartEvent() const;
 
+  // The start event of an event sub-process (validation ensures it has
+  // exactly one).
+  std::optional<ElementIndex> StartEventOf(const Element& event_sub_process) const;
+  // Whether `element` is the start event of an event sub-process.
+  bool StartsEventSubProcess(const Element& element) const;
+
   // Filled by the parser alongside the tables.
   std::unordered_map<std::string, ElementIndex> element_by_id;
   std::unordered_map<std::string, FlowIndex> flow_by_id;

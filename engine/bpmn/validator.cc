@@ -185,6 +185,9 @@ class Validator {
       if (At(start).event_kind == EventKind::kNone) {
         Problem(At(start), "the start event of an event sub-process needs an event definition");
       }
+      if (At(start).event_kind == EventKind::kError && !At(start).interrupting) {
+        Problem(At(start), "error start events must be interrupting (isInterrupting)");
+      }
     }
   }
 

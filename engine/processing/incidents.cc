@@ -34,21 +34,6 @@ void ResolveIncidentsOf(ProcessingContext& context, int64_t element_instance_key
   }
 }
 
-std::string UnhandledErrorMessage(const bpmn::Process& process, const std::string& error_code) {
-  for (const bpmn::Element& element : process.elements) {
-    if (element.event_kind == bpmn::EventKind::kError &&
-        (element.type == bpmn::ElementType::kBoundaryEvent ||
-         element.type == bpmn::ElementType::kStartEvent)) {
-      return "Expected to throw an error event with the code '" + error_code +
-             "' to a catch event, but catching error events is not supported by this engine "
-             "yet (catch event '" +
-             element.id + "')";
-    }
-  }
-  return "Expected to throw an error event with the code '" + error_code +
-         "', but it was not caught. No error events are available in the scope.";
-}
-
 void ProcessIncidentResolve(ProcessingContext& context, const record::fb::RecordT& command) {
   auto stored = context.state.access.GetTable<state::fb::StoredIncident>(ColumnFamily::kIncidents,
                                                                          state::KeyOf(command.key));

@@ -6,8 +6,6 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/bpmn/process.h"
-
 #include "engine/processing/processing_context.h"
 
 namespace waggle::engine {
@@ -16,12 +14,6 @@ void RaiseIncident(ProcessingContext& context, record::fb::IncidentRecordT incid
 
 // Resolves every incident of an element instance (it is being terminated).
 void ResolveIncidentsOf(ProcessingContext& context, int64_t element_instance_key);
-
-// The reason of an UNHANDLED_ERROR_EVENT incident for `error_code` thrown
-// in `process`: Zeebe's words when the process has no error catch event;
-// otherwise it says that catching is not supported yet (this engine does not
-// route errors to catch events).
-std::string UnhandledErrorMessage(const bpmn::Process& process, const std::string& error_code);
 
 // INCIDENT RESOLVE.
 void ProcessIncidentResolve(ProcessingContext& context, const record::fb::RecordT& command);

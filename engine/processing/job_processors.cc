@@ -3,6 +3,7 @@
 #include <string>
 
 #include "common/record/intent.h"
+#include "engine/processing/bpmn/bpmn_processor.h"
 #include "engine/processing/bpmn/variables.h"
 #include "engine/processing/incidents.h"
 #include "engine/processing/processing_context.h"
@@ -122,34 +123,57 @@ void UpdateRetries(ProcessingContext& context, const RecordT& command, const Job
   context.writers.RespondTo(command, context.writers.last());
 }
 
-// THROW_ERROR: the job's element throws a BPMN error. Catching errors is
-// not built yet, so the error raises an UNHANDLED_ERROR_EVENT incident on
-// the job (see UnhandledErrorMessage).
+// THROW_ERROR: the job's element throws a BPMN error. A catch event takes
+// it (the job is removed, its variables go to the catch event); otherwise
+// the job waits, failed, behind an UNHANDLED_ERROR_EVENT incident. As in
+// Zeebe, ERROR_THROWN of an uncaught error carries NO_CATCH_EVENT_FOUND as
+// its element id.
 void ThrowError(ProcessingContext& context, const RecordT& command, const JobRecordT& input) {
   auto job = FindJob(context, command, "throw an error for",
                      {JobLifecycle::kActivatable, JobLifecycle::kActivated});
   if (!job) return;
+  std::string variables;
+  if (!input.variables.empty()) {
+    Result<nlohmann::json> document = ParseVariablesDocument(input.variables, "variables");
+    if (!document.ok()) {
+      return context.writers.Rejection(command, RejectionType::kInvalidArgument,
+                                       document.status().message());
+    }
+    variables = document->dump();
+  }
   JobRecordT thrown = *job->value;
   thrown.error_code = input.error_code;
   thrown.error_message = input.error_message;
-  context.writers.Event(command.key, JobIntent::kErrorThrown, thrown);
+  thrown.variables = variables.empty() ? "{}" : variables;
+  BpmnProcessor bpmn(context);
+  Result<BpmnProcessor::ErrorCatch> caught =
+      bpmn.FindErrorCatch(thrown.element_instance_key, thrown.error_code, thrown.error_message);
+  if (!caught.ok()) {
+    record::fb::IncidentRecordT incident;
+    incident.error_type = record::fb::ErrorType::UNHANDLED_ERROR_EVENT;
+    incident.error_message = caught.status().message();
+    incident.bpmn_process_id = thrown.bpmn_process_id;
+    incident.process_definition_key = thrown.process_definition_key;
+    incident.process_instance_key = thrown.process_instance_key;
+    incident.element_id = thrown.element_id;
+    incident.element_instance_key = thrown.element_instance_key;
+    incident.job_key = command.key;
+    incident.variable_scope_key = thrown.element_instance_key;
+    incident.tenant_id = thrown.tenant_id;
+    thrown.element_id = std::string(state::kNoCatchEventFound);
+    context.writers.Event(command.key, JobIntent::kErrorThrown, std::move(thrown));
+    context.writers.RespondTo(command, context.writers.last());
+    return RaiseIncident(context, std::move(incident));
+  }
+  if (!bpmn.AcceptsEvent(caught->scope_key, caught->event_id)) {
+    return context.writers.Rejection(
+        command, RejectionType::kInvalidState,
+        "Expected to find event scope that is accepting events, but element instance '" +
+            Key(caught->scope_key) + "' is not");
+  }
+  context.writers.Event(command.key, JobIntent::kErrorThrown, std::move(thrown));
   context.writers.RespondTo(command, context.writers.last());
-  auto process = context.processes.Get(context.state, thrown.process_definition_key);
-  record::fb::IncidentRecordT incident;
-  incident.error_type = record::fb::ErrorType::UNHANDLED_ERROR_EVENT;
-  incident.error_message = process != nullptr
-                               ? UnhandledErrorMessage(*process->model, thrown.error_code)
-                               : "Expected to throw an error event with the code '" +
-                                     thrown.error_code + "', but it was not caught.";
-  incident.bpmn_process_id = thrown.bpmn_process_id;
-  incident.process_definition_key = thrown.process_definition_key;
-  incident.process_instance_key = thrown.process_instance_key;
-  incident.element_id = thrown.element_id;
-  incident.element_instance_key = thrown.element_instance_key;
-  incident.job_key = command.key;
-  incident.variable_scope_key = thrown.element_instance_key;
-  incident.tenant_id = thrown.tenant_id;
-  RaiseIncident(context, std::move(incident));
+  bpmn.TriggerEvent(caught->scope_key, caught->event_id, variables);
 }
 
 // TIME_OUT and RECUR_AFTER_BACKOFF come from DueCommands; by the time they

@@ -336,7 +336,7 @@ void ProcessProcessMessageSubscriptionCommand(ProcessingContext& context, const 
             command, RejectionType::kInvalidState,
             "Expected to correlate the " + what + ", but the message was correlated already");
       }
-      if (!bpmn.AcceptsEvent(value->element_instance_key)) {
+      if (!bpmn.AcceptsEvent(value->element_instance_key, subscription->value->element_id)) {
         return refuse(RejectionType::kInvalidState, "the element does not accept events anymore");
       }
       if (is(*subscription, ProcessMessageSubscriptionIntent::kCreating)) {

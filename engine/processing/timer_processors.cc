@@ -29,7 +29,8 @@ void ProcessTimerTrigger(ProcessingContext& context, const RecordT& command) {
   }
   BpmnProcessor bpmn(context);
   const bool starts_instance = timer->element_instance_key < 0;
-  if (!starts_instance && !bpmn.AcceptsEvent(timer->element_instance_key)) {
+  if (!starts_instance &&
+      !bpmn.AcceptsEvent(timer->element_instance_key, timer->target_element_id)) {
     return context.writers.Rejection(command, RejectionType::kInvalidState,
                                      "Expected to trigger timer with key '" +
                                          std::to_string(command.key) +

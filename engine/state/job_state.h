@@ -18,6 +18,11 @@ enum class JobLifecycle : uint8_t {
   kBackoff = 3,      // failed with retries left; activatable after its back-off
 };
 
+// The element id of a JOB ERROR_THROWN event whose error no catch event
+// caught (Zeebe's marker): the job stays, for its incident; a caught error
+// removes it.
+inline constexpr std::string_view kNoCatchEventFound = "NO_CATCH_EVENT_FOUND";
+
 class JobState {
  public:
   explicit JobState(StateAccess* access) : access_(access) {}

@@ -196,6 +196,17 @@ TEST(Validation, ErrorStartOutsideEventSubProcess) {
       << message;
 }
 
+TEST(Validation, ErrorStartOfAnEventSubProcessMustInterrupt) {
+  std::string message = Rejection(ProcessXml(
+      std::string(kStart) +
+      R"(<bpmn:subProcess id="Esp" triggeredByEvent="true">)"
+      R"(<bpmn:startEvent id="EspStart" isInterrupting="false"><bpmn:errorEventDefinition />)"
+      R"(</bpmn:startEvent></bpmn:subProcess>)"));
+  EXPECT_NE(message.find("error startEvent 'EspStart': error start events must be interrupting"),
+            std::string::npos)
+      << message;
+}
+
 TEST(Validation, ZeebeAcceptedKindsAreMarkedUnsupportedNotRejected) {
   auto process = Accepted(Definitions(
       R"(<bpmn:process id="p" isExecutable="true">

@@ -161,8 +161,8 @@ TEST(JobErrorTest, AnUncaughtErrorFromAJobRaisesAnUnhandledErrorIncident) {
   const auto* incident = incidents[0].typed_value.AsIncidentRecord();
   EXPECT_EQ(incident->error_type, record::fb::ErrorType::UNHANDLED_ERROR_EVENT);
   EXPECT_EQ(incident->error_message,
-            "Expected to throw an error event with the code 'NOT_FOUND', but it was not caught. "
-            "No error events are available in the scope.");
+            "Expected to throw an error event with the code 'NOT_FOUND' with message 'no such "
+            "customer', but it was not caught. No error events are available in the scope.");
   EXPECT_EQ(incident->job_key, keys[0]);
   EXPECT_EQ(harness.ReplayDifference(), "");
 }

@@ -1,5 +1,7 @@
 #include "engine/processing/bpmn/bpmn_processor.h"
 
+#include <algorithm>
+
 #include "common/record/intent.h"
 #include "engine/appliers/event_applier.h"
 #include "engine/processing/bpmn/element_types.h"
@@ -50,6 +52,14 @@ bool Is(uint8_t code, ProcessInstanceIntent intent) {
 }
 
 }  // namespace
+
+const bpmn::Element* BpmnProcessor::InterruptingEventSubProcessStart(
+    const bpmn::Process& model, const state::fb::ElementInstanceT& scope) {
+  if (scope.interrupting_event_key < 0) return nullptr;
+  auto index = model.FindElement(scope.interrupting_event_id);
+  if (!index || !model.StartsEventSubProcess(model.elements[*index])) return nullptr;
+  return &model.elements[*index];
+}
 
 BpmnProcessor::BpmnProcessor(ProcessingContext& context)
     : context_(context), variables_(context), expressions_(context, variables_) {}
@@ -129,6 +139,19 @@ void BpmnProcessor::Activate(const RecordT& command) {
           "Expected flow scope instance to be not terminating but was '" +
               std::string(StateName(scope->state)) + "'.");
     }
+    // A scope an event sub-process interrupted runs nothing but it.
+    const bpmn::Process& model = *instance.process->model;
+    const bpmn::Element* start = InterruptingEventSubProcessStart(model, *scope);
+    if (start != nullptr && instance.element != nullptr) {
+      const bpmn::Element& sub_process = model.elements[*start->parent];
+      if (&sub_process != instance.element) {
+        return context_.writers.Rejection(
+            command, RejectionType::kInvalidState,
+            "Expected flow scope instance to be not interrupted but was interrupted by an event "
+            "with id '" +
+                sub_process.id + "'.");
+      }
+    }
   }
   instance.stored.value = std::make_unique<ProcessInstanceRecordT>(*value);
   Write(instance, ProcessInstanceIntent::kElementActivating);
@@ -206,6 +229,9 @@ void BpmnProcessor::OnActivated(Instance& instance) {
         return PassThrough(instance);
       }
       return PassThrough(instance);
+    case ElementType::kEventSubProcess:
+      Write(instance, ProcessInstanceIntent::kElementActivated);
+      return ActivateEventSubProcessStart(instance);
     case ElementType::kCallActivity: return ActivateCallActivity(instance);
     case ElementType::kExclusiveGateway:
     case ElementType::kInclusiveGateway: {
@@ -260,20 +286,6 @@ void BpmnProcessor::ThrowEvent(Instance& instance) {
   Incident(instance, ErrorType::UNKNOWN,
            "Throwing " + std::string(EventKindName(element.event_kind)) + " events from '" +
                element.id + "' is not supported by this engine yet");
-}
-
-void BpmnProcessor::ThrowError(Instance& instance) {
-  const bpmn::Element& element = *instance.element;
-  std::string code;
-  if (element.error && element.error->code) {
-    Result<std::string> evaluated = expressions_.EvaluateString(*element.error->code, instance.key);
-    if (!evaluated.ok()) {
-      return Incident(instance, ErrorType::EXTRACT_VALUE_ERROR, evaluated.status().message());
-    }
-    code = std::move(*evaluated);
-  }
-  Incident(instance, ErrorType::UNHANDLED_ERROR_EVENT,
-           UnhandledErrorMessage(*instance.process->model, code));
 }
 
 void BpmnProcessor::PassThrough(Instance& instance, std::optional<std::vector<FlowIndex>> flows) {
@@ -432,8 +444,17 @@ void BpmnProcessor::OnChildEnded(int64_t scope_key) {
   if (Is(scope->stored.state, ProcessInstanceIntent::kElementTerminating)) {
     return FinishTermination(*scope);
   }
-  if (Is(scope->stored.state, ProcessInstanceIntent::kElementActivated) &&
-      scope->stored.active_flows == 0) {
+  if (!Is(scope->stored.state, ProcessInstanceIntent::kElementActivated)) return;
+  // An interrupting event sub-process waits for the scope's other children
+  // to end; its trigger is still listed until its start event takes it.
+  const auto& waiting = scope->stored.event_sub_process_triggers;
+  if (const bpmn::Element* start =
+          InterruptingEventSubProcessStart(*scope->process->model, scope->stored);
+      start != nullptr && std::find(waiting.begin(), waiting.end(),
+                                    scope->stored.interrupting_event_key) != waiting.end()) {
+    return ActivateChild(*scope, scope->process->model->elements[*start->parent]);
+  }
+  if (scope->stored.active_flows == 0) {
     context_.writers.Command(scope->key, ProcessInstanceIntent::kCompleteElement,
                              ProcessInstanceRecordT(scope->value()));
   }
@@ -503,34 +524,43 @@ void BpmnProcessor::StartTermination(Instance& instance) {
 void BpmnProcessor::FinishTermination(Instance& instance) {
   Write(instance, ProcessInstanceIntent::kElementTerminated);
   if (instance.stored.interrupting_event_key >= 0 &&
-      instance.stored.interrupting_event_key != instance.key) {
-    return ActivateInterruptingEvent(instance);
+      instance.stored.interrupting_event_key != instance.key &&
+      ActivateInterruptingEvent(instance)) {
+    return;
   }
   if (instance.element == nullptr) return OnCalledProcessEnded(instance);
   OnChildEnded(instance.value().flow_scope_key);
 }
 
-void BpmnProcessor::ActivateInterruptingEvent(const Instance& instance) {
+bool BpmnProcessor::ActivateInterruptingEvent(const Instance& instance) {
   const bpmn::Process& model = *instance.process->model;
   const int64_t event_key = instance.stored.interrupting_event_key;
-  const int64_t scope_key = instance.stored.value->flow_scope_key;
   auto event = model.FindElement(instance.stored.interrupting_event_id);
-  auto scope = Load(scope_key);
+  auto scope = Load(instance.stored.value->flow_scope_key);
   if (event && model.elements[*event].type == ElementType::kBoundaryEvent && scope &&
-      Is(scope->stored.state, ProcessInstanceIntent::kElementActivated)) {
-    return ActivateChild(*scope, model.elements[*event], event_key);
+      Is(scope->stored.state, ProcessInstanceIntent::kElementActivated) &&
+      InterruptingEventSubProcessStart(model, scope->stored) == nullptr) {
+    ActivateChild(*scope, model.elements[*event], event_key);
+    return true;
   }
-  // The scope is being terminated as well: the event is dropped.
+  // The scope is ending as well (or the event sub-process that interrupted
+  // this instance ran already): the event is dropped.
   if (auto trigger = context_.state.event_scopes.GetTrigger(event_key)) {
     context_.writers.Event(event_key, ProcessEventIntent::kTriggered, *trigger);
   }
-  OnChildEnded(scope_key);
+  return false;
 }
 
-bool BpmnProcessor::AcceptsEvent(int64_t scope_key) {
+bool BpmnProcessor::AcceptsEvent(int64_t scope_key, const std::string& event_id) {
   auto scope = Load(scope_key);
-  return scope && Is(scope->stored.state, ProcessInstanceIntent::kElementActivated) &&
-         scope->stored.interrupting_event_key < 0;
+  if (!scope || !Is(scope->stored.state, ProcessInstanceIntent::kElementActivated)) return false;
+  if (scope->stored.interrupting_event_key < 0) return true;
+  // A scope an event sub-process interrupted still takes its boundary
+  // events, as in Zeebe (they end the scope, event sub-process included).
+  const bpmn::Process& model = *scope->process->model;
+  auto event = model.FindElement(event_id);
+  return event && model.elements[*event].type == ElementType::kBoundaryEvent &&
+         InterruptingEventSubProcessStart(model, scope->stored) != nullptr;
 }
 
 void BpmnProcessor::TriggerEvent(int64_t scope_key, const std::string& event_id,
@@ -554,6 +584,9 @@ void BpmnProcessor::TriggerEvent(int64_t scope_key, const std::string& event_id,
     context_.writers.Event(key, ProcessEventIntent::kTriggered, trigger);
     return context_.writers.Command(scope->key, ProcessInstanceIntent::kCompleteElement,
                                     ProcessInstanceRecordT(scope->value()));
+  }
+  if (scope->process->model->StartsEventSubProcess(event)) {
+    return TriggerEventSubProcess(*scope, event);
   }
   if (event.type == ElementType::kBoundaryEvent) {
     if (event.interrupting) {
@@ -610,10 +643,19 @@ Result<TimerSchedule> BpmnProcessor::EvaluateTimer(const bpmn::Element& event, i
 
 std::vector<const bpmn::Element*> BpmnProcessor::EventsToSubscribe(const Instance& instance) const {
   std::vector<const bpmn::Element*> events;
-  if (instance.element == nullptr) return events;
   const bpmn::Process& model = *instance.process->model;
-  const bpmn::Element& element = *instance.element;
   auto waits = [](const bpmn::Element& event) { return event.timer || event.message; };
+  // A scope's event sub-processes (a body's belong to its inner instances).
+  if (!instance.is_body()) {
+    for (bpmn::ElementIndex child :
+         instance.element == nullptr ? model.children : instance.element->children) {
+      if (model.elements[child].type != ElementType::kEventSubProcess) continue;
+      auto start = model.StartEventOf(model.elements[child]);
+      if (start && waits(model.elements[*start])) events.push_back(&model.elements[*start]);
+    }
+  }
+  if (instance.element == nullptr) return events;
+  const bpmn::Element& element = *instance.element;
   if (!instance.triggered && !instance.is_body() &&
       (element.type == ElementType::kIntermediateCatchEvent ||
        element.type == ElementType::kReceiveTask) &&
@@ -714,16 +756,25 @@ bool BpmnProcessor::OpenEventSubscriptions(Instance& instance) {
   return true;
 }
 
-void BpmnProcessor::CloseEventSubscriptions(const Instance& instance) {
+void BpmnProcessor::CloseEventSubscriptions(const Instance& instance,
+                                            bool event_sub_processes_only) {
   // Elements that wait for no event skip the lookups: they are prefix scans,
   // which LevelDB pays for with every deleted entry after the seek position.
   if (EventsToSubscribe(instance).empty()) return;
+  const bpmn::Process& model = *instance.process->model;
+  auto closes = [&](const std::string& event_id) {
+    if (!event_sub_processes_only) return true;
+    auto event = model.FindElement(event_id);
+    return event && model.StartsEventSubProcess(model.elements[*event]);
+  };
   for (auto& [timer_key, timer] : context_.state.timers.OfElementInstance(instance.key)) {
+    if (!closes(timer.target_element_id)) continue;
     context_.writers.Event(timer_key, record::TimerIntent::kCanceled, std::move(timer));
   }
   using record::ProcessMessageSubscriptionIntent;
   for (auto& subscription : context_.state.event_scopes.SubscriptionsOf(instance.key)) {
-    if (subscription.state == record::IntentCode(ProcessMessageSubscriptionIntent::kDeleting)) {
+    if (subscription.state == record::IntentCode(ProcessMessageSubscriptionIntent::kDeleting) ||
+        !closes(subscription.value->element_id)) {
       continue;
     }
     context_.writers.Event(subscription.key, ProcessMessageSubscriptionIntent::kDeleting,

@@ -7,9 +7,11 @@
 //
 // Events: an element instance that waits for events (an intermediate catch
 // event, a receive task, an event-based gateway, an activity with boundary
-// events) opens their subscriptions (TIMER CREATED, PROCESS_MESSAGE_
-// SUBSCRIPTION CREATING) while it activates and closes those left when it
-// completes or terminates. A caught event goes through TriggerEvent.
+// events, a scope with timer or message event sub-processes) opens their
+// subscriptions (TIMER CREATED, PROCESS_MESSAGE_SUBSCRIPTION CREATING) while
+// it activates and closes those left when it completes or terminates. A
+// caught event goes through TriggerEvent; a thrown error finds its catch
+// event with FindErrorCatch (errors.cc).
 #pragma once
 
 #include <cstdint>
@@ -37,9 +39,10 @@ class BpmnProcessor {
   // incident (activation or completion), once the incident is resolved.
   void ContinueAfterIncident(int64_t element_instance_key);
 
-  // Whether the element instance `scope_key` accepts a caught event: it is
-  // active, and no event that interrupts it was caught first.
-  bool AcceptsEvent(int64_t scope_key);
+  // Whether the element instance `scope_key` accepts the event `event_id`:
+  // it is active, and no event that interrupts it was caught first (but for
+  // its boundary events once an event sub-process interrupted it).
+  bool AcceptsEvent(int64_t scope_key, const std::string& event_id);
 
   // Catches an event for the element instance `scope_key`. `event_id` is the
   // catching element: the scope itself (intermediate catch event, receive
@@ -49,11 +52,29 @@ class BpmnProcessor {
   // and activates the event; an interrupting boundary event terminates the
   // scope (its children, job and subscriptions) and is activated once the
   // scope is terminated; a non-interrupting one is activated at once, the
-  // scope going on. `variables` (a JSON object as text, or empty) are the
-  // event's output, applied when the catching element completes. Timers and
-  // messages use this; error boundary events are meant to as well.
-  // REQUIRES: AcceptsEvent(scope_key).
+  // scope going on. The start event of an event sub-process inside the
+  // scope activates the event sub-process in the scope: an interrupting one
+  // once the scope's other children are terminated, a non-interrupting one
+  // at once. `variables` (a JSON object as text, or empty) are the event's
+  // output, applied when the catching element completes.
+  // REQUIRES: AcceptsEvent(scope_key, event_id).
   void TriggerEvent(int64_t scope_key, const std::string& event_id, const std::string& variables);
+
+  // Where a thrown BPMN error is caught: the element instance whose boundary
+  // event or event sub-process catches it, and that catch event.
+  struct ErrorCatch {
+    int64_t scope_key = -1;
+    std::string event_id;
+  };
+  // Finds the catch event for an error with `code` thrown inside the element
+  // instance `key` (which may catch it itself with a boundary event), as
+  // Zeebe does: from the innermost scope outward, up through the call
+  // activities of called processes, stopping at an interrupted scope;
+  // within a scope, catch events with a code before catch-all ones. An
+  // uncaught error is a NotFound status carrying Zeebe's incident message
+  // (which names `message`, a job's error message, when not empty).
+  Result<ErrorCatch> FindErrorCatch(int64_t key, const std::string& code,
+                                    const std::string& message);
 
   // Creates an instance of `process` that starts at its (timer or message)
   // start event `start_event_id`, with `variables` on the process instance.
@@ -92,6 +113,11 @@ class BpmnProcessor {
     size_t collection_size = 0;
   };
 
+  // The start event of the event sub-process that interrupted `scope`; null
+  // when none did (no event, or a boundary event or event-based gateway's).
+  static const bpmn::Element* InterruptingEventSubProcessStart(
+      const bpmn::Process& model, const state::fb::ElementInstanceT& scope);
+
   std::optional<Instance> Load(int64_t key);
   void Write(Instance& instance, record::ProcessInstanceIntent intent);
 
@@ -116,9 +142,14 @@ class BpmnProcessor {
   // Throw events other than errors: none passes through, message throw
   // events create their job; the rest raise an incident (not supported yet).
   void ThrowEvent(Instance& instance);
-  // Error end events. Catching errors is not built yet: every thrown error
-  // raises an UNHANDLED_ERROR_EVENT incident.
+  // Error end events (errors.cc): the error goes to its catch event, the
+  // end event staying activated until its scope is terminated; an uncaught
+  // error raises an UNHANDLED_ERROR_EVENT incident.
   void ThrowError(Instance& instance);
+  // The error catch events of an element instance, in the order Zeebe tries
+  // them (before sorting by code): its event sub-processes' error start
+  // events, last in the document first, then its error boundary events.
+  std::vector<const bpmn::Element*> ErrorCatchEventsOf(const Instance& instance) const;
   void StartTermination(Instance& instance);
   void FinishTermination(Instance& instance);
 
@@ -136,11 +167,19 @@ class BpmnProcessor {
   // The events whose subscriptions (timers, message subscriptions) belong to
   // `instance`.
   std::vector<const bpmn::Element*> EventsToSubscribe(const Instance& instance) const;
-  // Cancels the timers and deletes the message subscriptions of `instance`.
-  void CloseEventSubscriptions(const Instance& instance);
+  // Cancels the timers and deletes the message subscriptions of `instance`
+  // (only those of its event sub-processes' start events when
+  // `event_sub_processes_only`).
+  void CloseEventSubscriptions(const Instance& instance, bool event_sub_processes_only = false);
   // The interrupting event caught for `instance` (terminated now): activates
-  // a boundary event if the flow scope still runs, otherwise drops it.
-  void ActivateInterruptingEvent(const Instance& instance);
+  // a boundary event if the flow scope still runs and returns true;
+  // otherwise drops the event and returns false.
+  bool ActivateInterruptingEvent(const Instance& instance);
+  // An event caught by the start event of an event sub-process in `scope`.
+  void TriggerEventSubProcess(Instance& scope, const bpmn::Element& start);
+  // The event sub-process `instance` activated: its start event takes over
+  // the oldest trigger waiting for it in the scope.
+  void ActivateEventSubProcessStart(Instance& instance);
   // After a child of `scope_key` ended: completes or finishes terminating the
   // scope when nothing is left in it.
   void OnChildEnded(int64_t scope_key);
