@@ -334,6 +334,13 @@ class MultiRaft::Loop {
     }
     if (!rd.snapshot.empty()) g.listener->OnSnapshotInstalled(g.id, rd.snapshot);
     if (rd.committed_entries.empty()) return 0;
+    {
+      // Readers told by OnCommitted may read these entries at once
+      // (ReadCommitted), before this round publishes the rest.
+      std::lock_guard lock(state_mu_);
+      g.published.commit = std::max(g.published.commit, rd.committed_entries.back().index);
+      g.published.last_index = std::max(g.published.last_index, g.journal->last_index());
+    }
     g.listener->OnCommitted(g.id, rd.committed_entries);
     CompleteProposals(g, rd.committed_entries);
     return rd.committed_entries.size();

@@ -102,7 +102,8 @@ class MultiRaft {
                 std::function<void(const Status&)> done);
 
   // Reads committed entries [lo, ...] up to max_bytes (at least one entry if
-  // any is committed at lo), for replay and exporters.
+  // any is committed at lo), for replay and exporters. Entries handed to
+  // GroupListener::OnCommitted are readable from the moment it is called.
   // Errors: kCompacted below the snapshot, kUnavailable beyond the commit
   // index, kNotFound for an unknown group.
   Status ReadCommitted(GroupId group, raft::Index lo, size_t max_bytes,
