@@ -30,6 +30,7 @@ constexpr const char* kUsage =
     "  gateway      serve Zeebe's gateway protocol in front of brokers\n"
     "               --contact-points HOST:PORT,... (broker command APIs)\n"
     "               [--host ADDR] [--port N (26500)] [--request-timeout-ms MS (15000)]\n"
+    "               [--monitoring-port N (9600; metrics and probes, 0: pick one)]\n"
     "               [--tls-cert PEM --tls-key PEM]\n";
 
 }  // namespace

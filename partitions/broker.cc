@@ -8,6 +8,7 @@
 
 #include "partitions/command_api.h"
 #include "partitions/command_client.h"
+#include "partitions/metrics/broker_monitoring.h"
 #include "partitions/placement.h"
 #include "replication/driver/multi_raft.h"
 #include "replication/driver/transport_bus.h"
@@ -31,6 +32,7 @@ class Broker::Impl {
   std::unique_ptr<replication::MultiRaft> driver;
   std::unique_ptr<CommandApiServer> server;
   std::unique_ptr<CommandClient> client;
+  std::unique_ptr<BrokerMonitoring> monitoring;
   bool started = false;
   bool stopped = false;
 
@@ -60,12 +62,19 @@ int Broker::command_port() const {
   return impl_->server ? impl_->server->port() : 0;
 }
 
+int Broker::monitoring_port() const {
+  return impl_->monitoring ? impl_->monitoring->port() : 0;
+}
+
 Status Broker::Start() {
   Impl& b = *impl_;
   const BrokerConfig& c = b.config;
   b.started = true;
   b.placement = PlacePartitions(c.cluster_size, c.partitions_count, c.replication_factor);
   b.Log("starting: " + Describe(c));
+  // First, so that probes are answered while the partitions replay.
+  b.monitoring = std::make_unique<BrokerMonitoring>(c.host, c.monitoring_api_port);
+  if (Status s = b.monitoring->Start(); !s.ok()) return s;
 
   std::map<raft::NodeId, std::string> peers;
   for (int32_t node = 0; node < static_cast<int32_t>(c.contact_points.size()); ++node) {
@@ -88,6 +97,7 @@ Status Broker::Start() {
   replication::DriverOptions driver_options;
   driver_options.self = RaftIdOf(c.node_id);
   driver_options.tick_interval = tick;
+  driver_options.on_journal_io = b.monitoring->JournalIoHook();
   b.driver = std::make_unique<replication::MultiRaft>(driver_options, b.bus.get());
 
   b.client = std::make_unique<CommandClient>(c, [this](int32_t partition_id) {
@@ -138,6 +148,7 @@ Status Broker::Start() {
     options.snapshot_period = c.snapshot_period;
     options.backpressure = c.backpressure_enabled;
     options.min_free_disk_bytes = c.free_space_processing_bytes;
+    options.observer = b.monitoring->AddPartition(id);
 
     replication::GroupOptions group;
     group.id = static_cast<replication::GroupId>(id);
@@ -163,10 +174,14 @@ Status Broker::Start() {
   if (Status s = b.server->Start(); !s.ok()) return s;
   if (Status s = b.transport->Start(); !s.ok()) return s;
   if (Status s = b.driver->Start(); !s.ok()) return s;
+  std::vector<const Partition*> hosted_partitions;
+  for (const auto& p : partitions_) hosted_partitions.push_back(p.get());
+  b.monitoring->Attach(b.driver.get(), std::move(hosted_partitions));
   std::string hosted;
   for (const auto& p : partitions_) hosted += (hosted.empty() ? "" : ",") + std::to_string(p->id());
   b.Log("ready: command API on " + c.host + ":" + std::to_string(b.server->port()) +
         ", internal API on " + c.host + ":" + std::to_string(c.internal_api_port) +
+        ", monitoring on " + c.host + ":" + std::to_string(b.monitoring->port()) +
         ", partitions " + (hosted.empty() ? "none" : hosted) + ", data in " + c.data_directory);
   return Status::OK();
 }
@@ -201,6 +216,7 @@ void Broker::Stop(milliseconds handover) {
   for (const auto& p : partitions_) p->Stop();
   if (b.server) b.server->Stop();
   if (b.transport) b.transport->Stop();
+  if (b.monitoring) b.monitoring->Stop();
   b.Log("stopped");
 }
 

@@ -47,6 +47,7 @@
 #include "common/status.h"
 #include "partitions/backpressure.h"
 #include "partitions/partition_engine.h"
+#include "partitions/partition_observer.h"
 #include "partitions/task_thread.h"
 #include "replication/driver/group_listener.h"
 #include "replication/driver/multi_raft.h"
@@ -90,6 +91,8 @@ struct PartitionOptions {
   std::function<int64_t()> lowest_exporter_position;
   // One line per event (role changes, snapshots, errors). Unset: stdout.
   std::function<void(const std::string&)> log;
+  // Events for metrics; never null.
+  std::shared_ptr<PartitionObserver> observer = std::make_shared<PartitionObserver>();
 
   // Disk watermark: below this many free bytes the partition refuses new
   // commands (RESOURCE_EXHAUSTED, "out of disk space") until space returns.
@@ -116,6 +119,9 @@ struct PartitionStatus {
   int64_t last_position = 0;  // of the last applied record
   raft::Index applied_index = 0;
   raft::Index snapshot_index = 0;
+  size_t backlog = 0;  // committed commands not processed yet
+  int backpressure_limit = 0;
+  int backpressure_inflight = 0;
 };
 
 class Partition final : public replication::GroupListener {

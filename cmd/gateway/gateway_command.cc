@@ -18,12 +18,13 @@ Result<gateway::GatewayOptions> ParseGatewayFlags(const std::vector<std::string>
   gateway::GatewayOptions options;
   Result<std::string> host = flags->String("host", "0.0.0.0");
   Result<int64_t> port = flags->Int("port", 26500, 0, 65535);
+  Result<int64_t> monitoring_port = flags->Int("monitoring-port", 9600, 0, 65535);
   Result<std::string> contact_points = flags->String("contact-points", "");
   Result<int64_t> timeout = flags->Int("request-timeout-ms", 15000, 1, 3600 * 1000);
   Result<std::string> cert = flags->String("tls-cert", "");
   Result<std::string> key = flags->String("tls-key", "");
-  for (const Status& s : {host.status(), port.status(), contact_points.status(), timeout.status(),
-                          cert.status(), key.status()}) {
+  for (const Status& s : {host.status(), port.status(), monitoring_port.status(),
+                          contact_points.status(), timeout.status(), cert.status(), key.status()}) {
     if (!s.ok()) return s;
   }
   if (Status s = flags->CheckAllUsed(); !s.ok()) return s;
@@ -43,6 +44,7 @@ Result<gateway::GatewayOptions> ParseGatewayFlags(const std::vector<std::string>
     return Status::InvalidArgument("--tls-cert and --tls-key go together");
   }
   options.listen_address = *host + ":" + std::to_string(*port);
+  options.monitoring_address = *host + ":" + std::to_string(*monitoring_port);
   options.request_timeout = std::chrono::milliseconds(*timeout);
   options.tls_certificate_path = *cert;
   options.tls_private_key_path = *key;
@@ -70,8 +72,10 @@ int RunGatewayCommand(const std::vector<std::string>& args) {
     std::fprintf(stderr, "waggle gateway: %s\n", s.ToString().c_str());
     return 1;
   }
-  std::printf("gateway: listening on port %d, contact points %zu, request timeout %lld ms\n",
-              server.port(), options->contact_points.size(),
+  std::printf(
+      "gateway: listening on port %d, monitoring on port %d, contact points %zu, request timeout "
+      "%lld ms\n",
+      server.port(), server.monitoring_port(), options->contact_points.size(),
               static_cast<long long>(options->request_timeout.count()));
   std::fflush(stdout);
   int signal_number = 0;

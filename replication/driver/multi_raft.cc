@@ -177,6 +177,12 @@ class MultiRaft::Loop {
     return it->second->published;
   }
 
+  Result<journal::JournalUsage> JournalUsage(GroupId id) const {
+    auto it = groups_.find(id);
+    if (it == groups_.end()) return Status::NotFound("group " + std::to_string(id));
+    return it->second->journal->usage();
+  }
+
   std::vector<GroupId> Groups() const {
     std::vector<GroupId> ids;
     for (const auto& [id, g] : groups_) ids.push_back(id);
@@ -198,7 +204,10 @@ class MultiRaft::Loop {
   struct Work {
     HostedGroup* group;
     raft::Ready ready;
+    JournalIo io;
   };
+
+  static bool Wrote(const Work& w) { return !w.ready.entries.empty() || !w.ready.snapshot.empty(); }
 
   void Run() {
     auto next_tick = Clock::now() + options_.tick_interval;
@@ -244,7 +253,7 @@ class MultiRaft::Loop {
   bool Round() {
     work_.clear();
     for (auto& [id, g] : groups_) {
-      if (g->node->has_ready()) work_.push_back({g.get(), g->node->ready()});
+      if (g->node->has_ready()) work_.push_back({g.get(), g->node->ready(), {}});
     }
     if (work_.empty()) return false;
 
@@ -255,13 +264,27 @@ class MultiRaft::Loop {
     if (sent != 0) bus_->Flush();
 
     uint64_t persisted = 0;
-    for (Work& w : work_) persisted += Persist(*w.group, w.ready);
+    for (Work& w : work_) {
+      const auto start = Clock::now();
+      persisted += Persist(*w.group, w.ready);
+      w.io.append = Clock::now() - start;
+    }
     uint64_t syncs = 0;
     for (Work& w : work_) {
-      if (w.ready.entries.empty() && w.ready.snapshot.empty()) continue;
+      if (!Wrote(w)) continue;
+      const auto start = Clock::now();
       Status s = w.group->journal->Sync();
       if (!s.ok()) FatalJournalError(w.group->id, s);
+      w.io.sync = Clock::now() - start;
       ++syncs;
+    }
+    if (options_.on_journal_io) {
+      for (Work& w : work_) {
+        if (!Wrote(w)) continue;
+        w.io.group = w.group->id;
+        w.io.entries = w.ready.entries.size();
+        options_.on_journal_io(w.io);
+      }
     }
 
     uint64_t sent_after = 0;
@@ -453,6 +476,10 @@ Status MultiRaft::ReadCommitted(GroupId group, raft::Index lo, size_t max_bytes,
 
 Result<GroupState> MultiRaft::State(GroupId group) const {
   return loop_->State(group);
+}
+
+Result<journal::JournalUsage> MultiRaft::JournalUsage(GroupId group) const {
+  return loop_->JournalUsage(group);
 }
 
 std::vector<GroupId> MultiRaft::Groups() const {
