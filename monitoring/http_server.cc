@@ -1,11 +1,37 @@
 #include "monitoring/http_server.h"
 
 #include <CivetServer.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <prometheus/text_serializer.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <sstream>
+#include <thread>
 
 namespace waggle::monitoring {
+
+namespace {
+
+// Opens and closes one TCP connection to host:port (IPv4; 0.0.0.0 means
+// loopback), ignoring failures.
+void Knock(const std::string& host, int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  if (host.empty() || host == "0.0.0.0" ||
+      ::inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1) {
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  }
+  (void)::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  ::close(fd);
+}
+
+}  // namespace
 
 HttpResponse ProbeResponse(bool ok, const std::string& reason) {
   HttpResponse r;
@@ -80,7 +106,21 @@ Status MonitoringServer::Start() {
 
 void MonitoringServer::Stop() {
   if (server_ == nullptr) return;
+  // civetweb's accept loop waits in poll() with a 2 s timeout and looks at
+  // its stop flag only when poll returns, so close() would take up to 2 s
+  // (every broker stop, every test). A connection wakes the poll; knock
+  // until close() has returned, since a knock before the flag is set only
+  // starts another wait.
+  std::atomic<bool> closed{false};
+  std::thread knocker([this, &closed] {
+    while (!closed.load()) {
+      Knock(options_.host, port_);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
   server_->civet->close();
+  closed = true;
+  knocker.join();
   server_.reset();
 }
 

@@ -181,8 +181,8 @@ Status Broker::Start() {
   for (const auto& p : partitions_) hosted += (hosted.empty() ? "" : ",") + std::to_string(p->id());
   b.Log("ready: command API on " + c.host + ":" + std::to_string(b.server->port()) +
         ", internal API on " + c.host + ":" + std::to_string(c.internal_api_port) +
-        ", monitoring on " + c.host + ":" + std::to_string(b.monitoring->port()) +
-        ", partitions " + (hosted.empty() ? "none" : hosted) + ", data in " + c.data_directory);
+        ", monitoring on " + c.host + ":" + std::to_string(b.monitoring->port()) + ", partitions " +
+        (hosted.empty() ? "none" : hosted) + ", data in " + c.data_directory);
   return Status::OK();
 }
 

@@ -76,7 +76,7 @@ int RunGatewayCommand(const std::vector<std::string>& args) {
       "gateway: listening on port %d, monitoring on port %d, contact points %zu, request timeout "
       "%lld ms\n",
       server.port(), server.monitoring_port(), options->contact_points.size(),
-              static_cast<long long>(options->request_timeout.count()));
+      static_cast<long long>(options->request_timeout.count()));
   std::fflush(stdout);
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

@@ -30,7 +30,8 @@ nlohmann::json PartitionsDocument(const std::map<int32_t, PartitionSample>& part
     doc.push_back({
         {"partition", id},
         {"role", raft::to_string(s.role)},
-        {"leader", s.leader == raft::kNoNode ? nlohmann::json() : nlohmann::json(NodeIdOf(s.leader))},
+        {"leader",
+         s.leader == raft::kNoNode ? nlohmann::json() : nlohmann::json(NodeIdOf(s.leader))},
         {"term", s.term},
         {"healthy", s.healthy},
         {"processing", s.processing},
@@ -42,7 +43,8 @@ nlohmann::json PartitionsDocument(const std::map<int32_t, PartitionSample>& part
         {"snapshotIndex", s.snapshot_index},
         {"backlog", s.backlog},
         {"backpressure", {{"limit", s.backpressure_limit}, {"inflight", s.backpressure_inflight}}},
-        {"journal", {{"segments", sample.journal.segments}, {"bytes", sample.journal.segment_bytes}}},
+        {"journal",
+         {{"segments", sample.journal.segments}, {"bytes", sample.journal.segment_bytes}}},
         {"exporters", exporters},
     });
   }

@@ -26,13 +26,10 @@ bool Campaigning(raft::Role role) {
 
 double RoleGaugeValue(raft::Role role) {
   switch (role) {
-    case raft::Role::kFollower:
-      return 0;
+    case raft::Role::kFollower: return 0;
     case raft::Role::kPreCandidate:
-    case raft::Role::kCandidate:
-      return 1;
-    case raft::Role::kLeader:
-      return 2;
+    case raft::Role::kCandidate: return 1;
+    case raft::Role::kLeader: return 2;
   }
   return 0;
 }
@@ -117,8 +114,7 @@ void PartitionMetrics::Sample(const PartitionSample& s) {
   last_log_index_.Set(static_cast<double>(s.raft.last_index));
   segments_.Set(static_cast<double>(s.journal.segments));
   bytes_.Set(static_cast<double>(s.journal.segment_bytes));
-  snapshot_age_.Set(
-      Seconds(std::chrono::nanoseconds(SteadyNanos() - last_snapshot_ns_.load())));
+  snapshot_age_.Set(Seconds(std::chrono::nanoseconds(SteadyNanos() - last_snapshot_ns_.load())));
   backlog_.Set(static_cast<double>(s.status.backlog));
   backpressure_limit_.Set(s.status.backpressure_limit);
   backpressure_inflight_.Set(s.status.backpressure_inflight);

@@ -39,8 +39,7 @@ WorkflowCounts CountWorkflowRecords(const std::vector<engine::OutputRecord>& rec
       case ValueType::kIncident:
         if (r.intent == IntentCode(record::IncidentIntent::kCreated)) c.incidents_created++;
         break;
-      default:
-        break;
+      default: break;
     }
   }
   return c;

@@ -15,9 +15,9 @@ struct WorkflowCounts {
   // element: every instance, those a call activity starts included.
   int64_t instances_created = 0;
   int64_t instances_completed = 0;
-  int64_t jobs_created = 0;    // JOB CREATED
-  int64_t jobs_activated = 0;  // jobs in JOB_BATCH ACTIVATED events
-  int64_t jobs_completed = 0;  // JOB COMPLETED
+  int64_t jobs_created = 0;       // JOB CREATED
+  int64_t jobs_activated = 0;     // jobs in JOB_BATCH ACTIVATED events
+  int64_t jobs_completed = 0;     // JOB COMPLETED
   int64_t incidents_created = 0;  // INCIDENT CREATED
 
   bool operator==(const WorkflowCounts&) const = default;
