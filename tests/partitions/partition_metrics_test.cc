@@ -80,14 +80,11 @@ double Value(const std::vector<prometheus::MetricFamily>& families, const std::s
       for (const auto& l : m.label) have[l.name] = l.value;
       if (have != labels) continue;
       switch (f.type) {
-        case prometheus::MetricType::Counter:
-          return m.counter.value;
-        case prometheus::MetricType::Gauge:
-          return m.gauge.value;
+        case prometheus::MetricType::Counter: return m.counter.value;
+        case prometheus::MetricType::Gauge: return m.gauge.value;
         case prometheus::MetricType::Histogram:
           return static_cast<double>(m.histogram.sample_count);
-        default:
-          return -1;
+        default: return -1;
       }
     }
   }

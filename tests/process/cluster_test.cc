@@ -80,11 +80,8 @@ class ClusterTest : public ::testing::Test {
 
   // Runs zeebe_node_load.js; its JSON summary.
   json ZeebeNodeLoad(int count, int rate, int timeout_seconds) {
-    ShellResult out = RunShell(
-        "NODE_PATH=" + std::string(WAGGLE_NPM_CLIENTS_DIR) + "/node_modules node " +
-        WAGGLE_SOURCE_DIR "/tests/process/zeebe_node_load.js " + cluster_->gateway_address() + " " +
-        kOneTask + " one-task greet " + std::to_string(count) + " " + std::to_string(rate) + " " +
-        std::to_string(timeout_seconds));
+    ShellResult out =
+        cluster_->ZeebeNodeLoad(kOneTask, "one-task", "greet", count, rate, timeout_seconds);
     std::cout << "zeebe-node: " << out.text;
     json summary = json::parse(out.text, nullptr, false);
     EXPECT_EQ(out.exit_code, 0) << out.text;
