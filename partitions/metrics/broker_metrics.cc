@@ -79,6 +79,8 @@ BrokerMetrics::BrokerMetrics()
 
 std::shared_ptr<PartitionMetrics> BrokerMetrics::AddPartition(int32_t partition_id) {
   auto metrics = std::make_shared<PartitionMetrics>(families_, partition_id);
+  // The monitoring server may already serve (probes during start-up).
+  std::lock_guard lock(collect_mu_);
   partitions_[partition_id] = metrics;
   return metrics;
 }

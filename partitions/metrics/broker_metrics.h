@@ -41,10 +41,13 @@ class BrokerMetrics final : public prometheus::Collectable {
   monitoring::HistogramFamily fsync_latency_;
   monitoring::HistogramFamily processing_latency_;
   PartitionFamilies families_;
-  std::map<int32_t, std::shared_ptr<PartitionMetrics>> partitions_;
 
-  // Serializes scrapes: sampling sets gauges, then they are collected.
+  // Serializes scrapes (sampling sets gauges, then they are collected) and
+  // AddPartition against them.
   mutable std::mutex collect_mu_;
+  // Written under collect_mu_ before the driver starts; the driver's thread
+  // reads it without the lock (OnJournalIo).
+  std::map<int32_t, std::shared_ptr<PartitionMetrics>> partitions_;
   std::function<std::map<int32_t, PartitionSample>()> sampler_;  // guarded by collect_mu_
 };
 
