@@ -15,7 +15,8 @@ constexpr const char* kUsage =
     "usage: waggle <command> [flags]\n"
     "commands:\n"
     "  broker       run one broker (configuration: --config FILE, WAGGLE_BROKER_*\n"
-    "               variables, --<setting>=VALUE flags such as --cluster.nodeId=1)\n"
+    "               variables, --<setting>=VALUE flags such as --cluster.nodeId=1;\n"
+    "               --log.format=json for JSON lines)\n"
     "  log-member   run one member of a replicated-log cluster\n"
     "               --id N --members 1=HOST:PORT,2=HOST:PORT,... --data DIR\n"
     "               [--client HOST:PORT] [--groups N] [--tick-ms MS]\n"
@@ -31,6 +32,7 @@ constexpr const char* kUsage =
     "               --contact-points HOST:PORT,... (broker command APIs)\n"
     "               [--host ADDR] [--port N (26500)] [--request-timeout-ms MS (15000)]\n"
     "               [--monitoring-port N (9600; metrics and probes, 0: pick one)]\n"
+    "               [--log-format text|json]\n"
     "               [--tls-cert PEM --tls-key PEM]\n";
 
 }  // namespace

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <ctime>
 #include <thread>
 
 #include "partitions/command_api.h"
@@ -36,17 +35,11 @@ class Broker::Impl {
   bool started = false;
   bool stopped = false;
 
-  // One line per event: UTC time, broker, what happened.
+  // One line per event: UTC time, broker, what happened (log.format).
   void Log(const std::string& line) const {
-    const auto now = std::chrono::system_clock::now();
-    const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-    const int millis = static_cast<int>(
-        std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char stamp[32];
-    std::strftime(stamp, sizeof(stamp), "%H:%M:%S", &utc);
-    std::printf("%s.%03d broker %d: %s\n", stamp, millis, config.node_id, line.c_str());
+    const std::string formatted = FormatLogLine(config.log_format, std::chrono::system_clock::now(),
+                                                "broker " + std::to_string(config.node_id), line);
+    std::printf("%s\n", formatted.c_str());
     std::fflush(stdout);
   }
 };
