@@ -202,13 +202,20 @@ TEST_F(ClusterTest, KilledPartitionLeaderLosesNoAcknowledgedInstance) {
 // The README's main command, with its demo, on free ports: starts, runs an
 // instance through zbctl, stops everything and exits 0.
 TEST(RunClusterScriptTest, DemoRunsAnInstanceAndStopsCleanly) {
-  Result<int> base = cmd::FreePortRange(1 + 10 * 3);
+  // The gateway, 3 brokers at base + 1 + 10n (+0, +1, +2), the gateway's
+  // monitoring port last.
+  Result<int> base = cmd::FreePortRange(2 + 10 * 3);
   ASSERT_TRUE(base.ok()) << base.status().ToString();
+  const std::string gateway_monitoring = std::to_string(*base + 1 + 10 * 3);
   ShellResult out =
       RunShell("cd " WAGGLE_SOURCE_DIR " && WAGGLE_BINARY=" WAGGLE_BINARY " WAGGLE_GATEWAY_PORT=" +
                std::to_string(*base) + " WAGGLE_BROKER_PORT=" + std::to_string(*base + 1) +
+               " WAGGLE_GATEWAY_MONITORING_PORT=" + gateway_monitoring +
                " timeout 120 scripts/run-cluster.sh --no-wait");
   EXPECT_EQ(out.exit_code, 0) << out.text;
+  EXPECT_NE(out.text.find("metrics http://127.0.0.1:" + gateway_monitoring + "/metrics"),
+            std::string::npos)
+      << out.text;
   EXPECT_NE(out.text.find("Completed job with key"), std::string::npos) << out.text;
   EXPECT_NE(out.text.find("waggle is running"), std::string::npos) << out.text;
   for (int n = 0; n < 3; ++n) {
