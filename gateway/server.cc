@@ -4,7 +4,9 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <charconv>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "common/record/codec.h"
@@ -13,11 +15,14 @@
 #include "gateway/commands.h"
 #include "gateway/dispatcher.h"
 #include "gateway/long_polls.h"
+#include "gateway/metrics.h"
 #include "gateway/proto/gateway.grpc.pb.h"
 #include "gateway/routing.h"
 #include "gateway/timer_queue.h"
 #include "gateway/topology.h"
 #include "gateway/topology_poller.h"
+#include "monitoring/http_server.h"
+#include "monitoring/process_metrics.h"
 
 namespace waggle::gateway {
 
@@ -261,12 +266,19 @@ class GatewayServer::Impl {
     // A second gateway on a taken port must fail, not share the port.
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     builder.RegisterService(&service_);
+    if (!options_.monitoring_address.empty()) {
+      metrics_ = std::make_shared<GatewayMetrics>([this] { return long_polls_.parked(); });
+      std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+      creators.push_back(metrics_->InterceptorFactory());
+      builder.experimental().SetInterceptorCreators(std::move(creators));
+    }
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port_ == 0) {
       return Status::IOError("gateway: cannot listen on " + options_.listen_address);
     }
     server_->GetHealthCheckService()->SetServingStatus("gateway_protocol.Gateway", true);
     poller_.Start();
+    if (metrics_ != nullptr) return StartMonitoring();
     return Status::OK();
   }
 
@@ -274,6 +286,7 @@ class GatewayServer::Impl {
   void Stop() {
     if (stopped_ || server_ == nullptr) return;
     stopped_ = true;
+    if (monitoring_ != nullptr) monitoring_->Stop();
     server_->GetHealthCheckService()->Shutdown();
     long_polls_.Close();  // parked calls visit once more, then end
     poller_.Stop();
@@ -283,9 +296,49 @@ class GatewayServer::Impl {
   }
 
   int port() const { return port_; }
+  int monitoring_port() const { return monitoring_ ? monitoring_->port() : 0; }
   size_t parked() const { return long_polls_.parked(); }
 
  private:
+  Status StartMonitoring() {
+    const std::string& address = options_.monitoring_address;
+    const size_t colon = address.rfind(':');
+    monitoring::MonitoringServer::Options options;
+    const char* end = address.data() + address.size();
+    if (colon == std::string::npos ||
+        std::from_chars(address.data() + colon + 1, end, options.port).ptr != end) {
+      return Status::InvalidArgument("monitoring address '" + address + "' is not host:port");
+    }
+    options.host = address.substr(0, colon);
+    monitoring_ = std::make_unique<monitoring::MonitoringServer>(options);
+    monitoring_->AddCollectable(metrics_);
+    monitoring_->AddCollectable(std::make_shared<monitoring::ProcessMetrics>());
+    monitoring_->Handle("/health", [] { return monitoring::ProbeResponse(true, "alive"); });
+    // Start() has returned by the time anyone can ask.
+    monitoring_->Handle("/startup", [] { return monitoring::ProbeResponse(true, "started"); });
+    monitoring_->Handle("/ready", [this] {
+      const bool ready = topology_.KnowsAllLeaders();
+      return monitoring::ProbeResponse(
+          ready, ready ? "a leader is known for every partition"
+                       : "no leader known for some partition (" +
+                             std::to_string(topology_.partitions_count()) + " partition(s) known)");
+    });
+    monitoring_->Handle("/partitions", [this] {
+      nlohmann::json doc = nlohmann::json::array();
+      for (int32_t p = 1; p <= topology_.partitions_count(); ++p) {
+        const std::optional<LeaderInfo> leader = topology_.LeaderOf(p);
+        doc.push_back({{"partition", p},
+                       {"leader", leader ? nlohmann::json(leader->node_id) : nlohmann::json()},
+                       {"address", leader ? nlohmann::json(leader->address) : nlohmann::json()}});
+      }
+      monitoring::HttpResponse r;
+      r.content_type = "application/json";
+      r.body = doc.dump(2) + "\n";
+      return r;
+    });
+    return monitoring_->Start();
+  }
+
   const GatewayOptions options_;
   TimerQueue timers_;
   BrokerClient brokers_;
@@ -295,7 +348,9 @@ class GatewayServer::Impl {
   TopologyPoller poller_;
   Dispatcher dispatcher_;
   GatewayService service_;
+  std::shared_ptr<GatewayMetrics> metrics_;  // with a monitoring address only
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<monitoring::MonitoringServer> monitoring_;
   int port_ = 0;
   bool stopped_ = false;
 };
@@ -317,6 +372,10 @@ void GatewayServer::Stop() {
 
 int GatewayServer::port() const {
   return impl_->port();
+}
+
+int GatewayServer::monitoring_port() const {
+  return impl_->monitoring_port();
 }
 
 size_t GatewayServer::parked_long_polls() const {

@@ -3,7 +3,8 @@
 // and routes each request as a command to the broker leading the right
 // partition (docs/gateway.md). Asynchronous throughout: gRPC's callback API
 // on the client port, the broker command API through BrokerClient, one timer
-// thread for every wait.
+// thread for every wait. Optionally serves metrics and probes on a monitoring
+// port (docs/operations.md).
 #pragma once
 
 #include <chrono>
@@ -32,6 +33,10 @@ struct GatewayOptions {
   // TLS on the client port: PEM files; both empty means plaintext.
   std::string tls_certificate_path;
   std::string tls_private_key_path;
+  // The monitoring port (host:port, port 0 picks a free one, see
+  // monitoring_port()): /metrics, /health, /startup, /ready (a leader is
+  // known for every partition), /partitions. Empty: none.
+  std::string monitoring_address;
   // TopologyResponse.gatewayVersion.
   std::string version = "8.4.0+waggle.0.1.0";
 };
@@ -53,6 +58,8 @@ class GatewayServer {
 
   // REQUIRES: Start() succeeded.
   int port() const;
+  // REQUIRES: Start() succeeded with a monitoring address.
+  int monitoring_port() const;
   // ActivateJobs calls waiting for jobs (tests use it to know a call parked).
   size_t parked_long_polls() const;
 

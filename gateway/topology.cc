@@ -60,6 +60,15 @@ int32_t TopologyCache::partitions_count() const {
   return partitions_count_;
 }
 
+bool TopologyCache::KnowsAllLeaders() const {
+  const int32_t count = partitions_count();
+  if (count <= 0) return false;
+  for (int32_t p = 1; p <= count; ++p) {
+    if (!HasLeader(p)) return false;
+  }
+  return true;
+}
+
 ClusterState TopologyCache::Snapshot() const {
   std::lock_guard lock(mu_);
   ClusterState state;

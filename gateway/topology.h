@@ -68,6 +68,9 @@ class TopologyCache {
   std::optional<LeaderInfo> LeaderOf(int32_t partition) const;
   bool HasLeader(int32_t partition) const { return LeaderOf(partition).has_value(); }
   int32_t partitions_count() const;
+  // A leader is known for every partition (the gateway's readiness); false
+  // before any broker reported.
+  bool KnowsAllLeaders() const;
 
   // The merged topology, brokers by node id and partitions by id, where only
   // the current leader of a partition shows as LEADER (a stale leader shows

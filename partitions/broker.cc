@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <ctime>
 #include <thread>
 
 #include "exporters/factory.h"
 #include "partitions/command_api.h"
 #include "partitions/command_client.h"
+#include "partitions/metrics/broker_monitoring.h"
 #include "partitions/placement.h"
 #include "replication/driver/multi_raft.h"
 #include "replication/driver/transport_bus.h"
@@ -52,20 +52,15 @@ class Broker::Impl {
   std::unique_ptr<replication::MultiRaft> driver;
   std::unique_ptr<CommandApiServer> server;
   std::unique_ptr<CommandClient> client;
+  std::unique_ptr<BrokerMonitoring> monitoring;
   bool started = false;
   bool stopped = false;
 
-  // One line per event: UTC time, broker, what happened.
+  // One line per event: UTC time, broker, what happened (log.format).
   void Log(const std::string& line) const {
-    const auto now = std::chrono::system_clock::now();
-    const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-    const int millis = static_cast<int>(
-        std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char stamp[32];
-    std::strftime(stamp, sizeof(stamp), "%H:%M:%S", &utc);
-    std::printf("%s.%03d broker %d: %s\n", stamp, millis, config.node_id, line.c_str());
+    const std::string formatted = FormatLogLine(config.log_format, std::chrono::system_clock::now(),
+                                                "broker " + std::to_string(config.node_id), line);
+    std::printf("%s\n", formatted.c_str());
     std::fflush(stdout);
   }
 };
@@ -81,6 +76,10 @@ int Broker::command_port() const {
   return impl_->server ? impl_->server->port() : 0;
 }
 
+int Broker::monitoring_port() const {
+  return impl_->monitoring ? impl_->monitoring->port() : 0;
+}
+
 Status Broker::Start() {
   Impl& b = *impl_;
   const BrokerConfig& c = b.config;
@@ -89,6 +88,9 @@ Status Broker::Start() {
   b.Log("starting: " + Describe(c));
   Result<std::vector<exporters::ExporterConfig>> exporter_configs = ExporterConfigsOf(c);
   if (!exporter_configs.ok()) return exporter_configs.status();
+  // First, so that probes are answered while the partitions replay.
+  b.monitoring = std::make_unique<BrokerMonitoring>(c.host, c.monitoring_api_port);
+  if (Status s = b.monitoring->Start(); !s.ok()) return s;
 
   std::map<raft::NodeId, std::string> peers;
   for (int32_t node = 0; node < static_cast<int32_t>(c.contact_points.size()); ++node) {
@@ -111,6 +113,7 @@ Status Broker::Start() {
   replication::DriverOptions driver_options;
   driver_options.self = RaftIdOf(c.node_id);
   driver_options.tick_interval = tick;
+  driver_options.on_journal_io = b.monitoring->JournalIoHook();
   b.driver = std::make_unique<replication::MultiRaft>(driver_options, b.bus.get());
 
   b.client = std::make_unique<CommandClient>(c, [this](int32_t partition_id) {
@@ -166,6 +169,7 @@ Status Broker::Start() {
     if (placement.members.front().node_id == c.node_id) {
       options.campaign_when_fresh_after = c.heartbeat_interval;
     }
+    options.observer = b.monitoring->AddPartition(id);
 
     replication::GroupOptions group;
     group.id = static_cast<replication::GroupId>(id);
@@ -191,11 +195,25 @@ Status Broker::Start() {
   if (Status s = b.server->Start(); !s.ok()) return s;
   if (Status s = b.transport->Start(); !s.ok()) return s;
   if (Status s = b.driver->Start(); !s.ok()) return s;
+  std::vector<const Partition*> hosted_partitions;
+  for (const auto& p : partitions_) hosted_partitions.push_back(p.get());
+  b.monitoring->Attach(b.driver.get(), std::move(hosted_partitions));
+  b.monitoring->SetExporterProgress([this](int32_t partition_id) {
+    std::vector<ExporterProgress> progress;
+    for (const auto& p : partitions_) {
+      if (p->id() != partition_id) continue;
+      for (const exporters::ExporterStatus& e : p->status().exporters) {
+        progress.push_back({e.id, e.acknowledged.position, e.lag});
+      }
+    }
+    return progress;
+  });
   std::string hosted;
   for (const auto& p : partitions_) hosted += (hosted.empty() ? "" : ",") + std::to_string(p->id());
   b.Log("ready: command API on " + c.host + ":" + std::to_string(b.server->port()) +
         ", internal API on " + c.host + ":" + std::to_string(c.internal_api_port) +
-        ", partitions " + (hosted.empty() ? "none" : hosted) + ", data in " + c.data_directory);
+        ", monitoring on " + c.host + ":" + std::to_string(b.monitoring->port()) + ", partitions " +
+        (hosted.empty() ? "none" : hosted) + ", data in " + c.data_directory);
   return Status::OK();
 }
 
@@ -229,6 +247,7 @@ void Broker::Stop(milliseconds handover) {
   for (const auto& p : partitions_) p->Stop();
   if (b.server) b.server->Stop();
   if (b.transport) b.transport->Stop();
+  if (b.monitoring) b.monitoring->Stop();
   b.Log("stopped");
 }
 

@@ -1,7 +1,8 @@
 // Broker: one waggle broker process. Hosts its share of the partitions (a
 // Raft member, an engine and a clock each, see partition.h) over one
-// MultiRaft driver and the gRPC transport on the internal port, and serves
-// the command API on the command port. The configured exporters run on the
+// MultiRaft driver and the gRPC transport on the internal port, serves the
+// command API on the command port and metrics and probes on the monitoring
+// port (metrics/broker_monitoring.h). The configured exporters run on the
 // leader of each partition (partition_exporters.h).
 #pragma once
 
@@ -33,6 +34,7 @@ class Broker {
   void Stop(std::chrono::milliseconds handover = std::chrono::seconds(3));
 
   int command_port() const;
+  int monitoring_port() const;
   const std::vector<std::unique_ptr<Partition>>& partitions() const { return partitions_; }
 
  private:

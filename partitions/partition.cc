@@ -227,6 +227,7 @@ void Partition::Submit(std::shared_ptr<Request> request) {
     return;
   }
   if (options_.backpressure && !request->exempt && !limiter_.TryAcquire()) {
+    options_.observer->OnBackpressureRejected();
     request->done(AnswerOf(CommandAnswer::Outcome::kResourceExhausted,
                            "partition " + std::to_string(options_.partition_id) + " has " +
                                std::to_string(limiter_.inflight()) + " commands in flight"));
@@ -392,6 +393,7 @@ void Partition::ChangeRole(const raft::SoftState& state, raft::Term term) {
   role_ = state.role;
   leader_ = state.leader;
   term_ = term;
+  options_.observer->OnRoleChanged(state, term);
   if (was_leader && role_ != raft::Role::kLeader) StepDown();
   Log(leader_ == raft::kNoNode ? "no leader known"
                                : "leader is broker " + std::to_string(NodeIdOf(leader_)));
@@ -592,6 +594,7 @@ void Partition::ProcessPending() {
       Fail(result.status());
       return;
     }
+    options_.observer->OnCommandProcessed(Now() - record->timestamp());
     auto shared = std::make_shared<engine::ProcessingResult>(std::move(*result));
     if (shared->records.empty()) {
       OnOutputCommitted(epoch_, Status::OK(), *shared);
@@ -632,6 +635,7 @@ void Partition::OnOutputCommitted(uint64_t epoch, const Status& status,
     }
     return;
   }
+  options_.observer->OnOutputCommitted(result);
   for (const engine::Response& response : result.responses) {
     if (response.request_stream_id != static_cast<int32_t>(self_)) continue;
     CommandAnswer answer;
@@ -738,10 +742,12 @@ void Partition::Snapshot(std::function<void(Status)> done) {
   }
   auto data = std::make_shared<const std::string>(
       EncodeSnapshot(state_position_, log_position, exporter_positions_, state));
-  driver_->Snapshot(group_, index, data, [this, index, data, done](const Status& s) {
-    thread_.Post([this, index, data, done, s] {
+  const int64_t started = last_snapshot_time_;
+  driver_->Snapshot(group_, index, data, [this, index, data, done, started](const Status& s) {
+    thread_.Post([this, index, data, done, started, s] {
       if (s.ok() && index > snapshot_.index) {
         AdoptSnapshot(index, data);
+        options_.observer->OnSnapshotTaken(Now() - started);
         Log("snapshot at index " + std::to_string(index) + " (" + std::to_string(data->size()) +
             " bytes)");
         Publish();
@@ -794,6 +800,8 @@ void Partition::Tick() {
       if (!s.ok()) Log("periodic snapshot failed: " + s.ToString());
     });
   }
+  // The in-flight count changes without a commit (answers, time-outs).
+  Publish();
 }
 
 // ---------------------------------------------------------------------------
@@ -824,6 +832,11 @@ void Partition::Publish() {
   status_.applied_index = applied_index_;
   status_.snapshot_index = snapshot_.index;
   status_.exporter_positions = exporter_positions_;
+  status_.exporters =
+      exporters_ ? exporters_->Statuses() : std::vector<exporters::ExporterStatus>();
+  status_.backlog = pending_.size();
+  status_.backpressure_limit = limiter_.limit();
+  status_.backpressure_inflight = limiter_.inflight();
 }
 
 PartitionStatus Partition::status() const {

@@ -52,6 +52,7 @@
 #include "partitions/log_batch.h"
 #include "partitions/partition_engine.h"
 #include "partitions/partition_exporters.h"
+#include "partitions/partition_observer.h"
 #include "partitions/task_thread.h"
 #include "replication/driver/group_listener.h"
 #include "replication/driver/multi_raft.h"
@@ -101,6 +102,8 @@ struct PartitionOptions {
   std::chrono::milliseconds exporter_positions_interval{1000};
   // One line per event (role changes, snapshots, errors). Unset: stdout.
   std::function<void(const std::string&)> log;
+  // Events for metrics; never null.
+  std::shared_ptr<PartitionObserver> observer = std::make_shared<PartitionObserver>();
 
   // Disk watermark: below this many free bytes the partition refuses new
   // commands (RESOURCE_EXHAUSTED, "out of disk space") until space returns.
@@ -135,6 +138,11 @@ struct PartitionStatus {
   raft::Index snapshot_index = 0;
   // Replicated acknowledged positions, by exporter id.
   ExporterPositions exporter_positions;
+  // The exporters running on this member (its leader), as of the last publish.
+  std::vector<exporters::ExporterStatus> exporters;
+  size_t backlog = 0;  // committed commands not processed yet
+  int backpressure_limit = 0;
+  int backpressure_inflight = 0;
 };
 
 class Partition final : public replication::GroupListener {

@@ -14,7 +14,7 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler libleveldb-dev libsnappy-dev
   prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   libpugixml-dev nlohmann-json3-dev libyaml-cpp-dev
-  libhiredis-dev redis-server
+  libhiredis-dev redis-server prometheus
 )
 
 missing=()

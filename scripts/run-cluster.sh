@@ -14,6 +14,7 @@
 #                                      exit; reused by the next run)
 #   WAGGLE_BINARY=path                 use this waggle binary; skip install and build
 #   WAGGLE_GATEWAY_PORT=N              gateway port (default 26500)
+#   WAGGLE_GATEWAY_MONITORING_PORT=N   gateway metrics and probes (default 9600)
 #   WAGGLE_BROKER_PORT=N               broker n: command API N+10n, internal
 #                                      N+10n+1, monitoring N+10n+2 (default 26501)
 #
@@ -56,6 +57,7 @@ fi
 zbctl=${WAGGLE_ZBCTL:-.cache/npm-clients/node_modules/zbctl/bin/zbctl-cli.linux}
 
 gateway_port=${WAGGLE_GATEWAY_PORT:-26500}
+gateway_monitoring_port=${WAGGLE_GATEWAY_MONITORING_PORT:-9600}
 broker_port=${WAGGLE_BROKER_PORT:-26501}
 brokers=3
 keep_data=1
@@ -118,7 +120,8 @@ check_alive() {
 
 say "starting $brokers brokers (3 partitions, replication factor 3; data in $data_dir)"
 for n in $(seq 0 $((brokers - 1))); do start_broker "$n"; done
-"$waggle" gateway --host 127.0.0.1 --port "$gateway_port" --contact-points "$command_apis" \
+"$waggle" gateway --host 127.0.0.1 --port "$gateway_port" \
+  --monitoring-port "$gateway_monitoring_port" --contact-points "$command_apis" \
   > >(sed -u "s/^/[gateway] /") 2>&1 &
 pids[gateway]=$!
 
@@ -159,8 +162,10 @@ check_alive
 say "waggle is running"
 for n in $(seq 0 $((brokers - 1))); do
   echo "  broker $n: command API 127.0.0.1:$(command_port "$n"), internal 127.0.0.1:$(internal_port "$n"), data $data_dir/broker-$n"
+  echo "            metrics http://127.0.0.1:$(monitoring_port "$n")/metrics, status /partitions, probes /ready /health /startup"
 done
 echo "  gateway: 127.0.0.1:$gateway_port (Zeebe gRPC; e.g. $zbctl --insecure status)"
+echo "           metrics http://127.0.0.1:$gateway_monitoring_port/metrics, probes /ready /health /startup"
 
 if [ "$wait_at_end" = 0 ]; then
   say "stopping the cluster (--no-wait)"

@@ -147,6 +147,13 @@ Status SetAlgorithm(BrokerConfig&, const std::string& v) {
   return Status::OK();
 }
 
+Status SetLogFormat(BrokerConfig& c, const std::string& v) {
+  std::optional<LogFormat> format = ParseLogFormat(v);
+  if (!format) return Invalid("text, json", v);
+  c.log_format = *format;
+  return Status::OK();
+}
+
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> kSettings = {
       {"cluster.nodeId", IntSetting(&BrokerConfig::node_id, 0, 8191)},
@@ -170,6 +177,7 @@ const std::vector<Setting>& Settings() {
       {"data.fsync", BoolSetting(&BrokerConfig::fsync)},
       {"backpressure.enabled", BoolSetting(&BrokerConfig::backpressure_enabled)},
       {"backpressure.algorithm", SetAlgorithm},
+      {"log.format", SetLogFormat},
   };
   return kSettings;
 }

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "common/log_line.h"
 #include "common/status.h"
 
 namespace waggle::partitions {
@@ -65,6 +66,9 @@ struct BrokerConfig {
 
   // backpressure.* (algorithm: aimd only; Zeebe's vegas is not implemented)
   bool backpressure_enabled = true;
+
+  // log.format: text (default) or json (one JSON object per line)
+  LogFormat log_format = LogFormat::kText;
 
   // exporters.<id>.{type,args}
   std::vector<ExporterConfig> exporters;

@@ -178,6 +178,12 @@ class MultiRaft::Loop {
     return it->second->published;
   }
 
+  Result<journal::JournalUsage> JournalUsage(GroupId id) const {
+    auto it = groups_.find(id);
+    if (it == groups_.end()) return Status::NotFound("group " + std::to_string(id));
+    return it->second->journal->usage();
+  }
+
   std::vector<GroupId> Groups() const {
     std::vector<GroupId> ids;
     for (const auto& [id, g] : groups_) ids.push_back(id);
@@ -199,7 +205,10 @@ class MultiRaft::Loop {
   struct Work {
     HostedGroup* group;
     raft::Ready ready;
+    JournalIo io;
   };
+
+  static bool Wrote(const Work& w) { return !w.ready.entries.empty() || !w.ready.snapshot.empty(); }
 
   void Run() {
     auto next_tick = Clock::now() + options_.tick_interval;
@@ -245,7 +254,7 @@ class MultiRaft::Loop {
   bool Round() {
     work_.clear();
     for (auto& [id, g] : groups_) {
-      if (g->node->has_ready()) work_.push_back({g.get(), g->node->ready()});
+      if (g->node->has_ready()) work_.push_back({g.get(), g->node->ready(), {}});
     }
     if (work_.empty()) return false;
 
@@ -256,27 +265,43 @@ class MultiRaft::Loop {
     if (sent != 0) bus_->Flush();
 
     uint64_t persisted = 0;
-    for (Work& w : work_) persisted += Persist(*w.group, w.ready);
+    for (Work& w : work_) {
+      const auto start = Clock::now();
+      persisted += Persist(*w.group, w.ready);
+      w.io.append = Clock::now() - start;
+    }
     // Group commit: the journals written this round are synced in parallel,
     // so a round costs about one device flush, not one per group.
-    std::vector<HostedGroup*> to_sync;
+    std::vector<Work*> to_sync;
     for (Work& w : work_) {
-      if (!w.ready.entries.empty() || !w.ready.snapshot.empty()) to_sync.push_back(w.group);
+      if (Wrote(w)) to_sync.push_back(&w);
     }
+    auto sync = [](Work* w) {
+      const auto start = Clock::now();
+      Status s = w->group->journal->Sync();
+      w->io.sync = Clock::now() - start;
+      return s;
+    };
     std::vector<std::future<Status>> parallel;
     for (size_t i = 1; i < to_sync.size(); ++i) {
-      parallel.push_back(
-          std::async(std::launch::async, [g = to_sync[i]] { return g->journal->Sync(); }));
+      parallel.push_back(std::async(std::launch::async, sync, to_sync[i]));
     }
     if (!to_sync.empty()) {
-      Status s = to_sync[0]->journal->Sync();
-      if (!s.ok()) FatalJournalError(to_sync[0]->id, s);
+      Status s = sync(to_sync[0]);
+      if (!s.ok()) FatalJournalError(to_sync[0]->group->id, s);
     }
     for (size_t i = 0; i < parallel.size(); ++i) {
       Status s = parallel[i].get();
-      if (!s.ok()) FatalJournalError(to_sync[i + 1]->id, s);
+      if (!s.ok()) FatalJournalError(to_sync[i + 1]->group->id, s);
     }
     const uint64_t syncs = to_sync.size();
+    if (options_.on_journal_io) {
+      for (Work* w : to_sync) {
+        w->io.group = w->group->id;
+        w->io.entries = w->ready.entries.size();
+        options_.on_journal_io(w->io);
+      }
+    }
 
     uint64_t sent_after = 0;
     for (Work& w : work_) sent_after += Route(w.group->id, w.ready.messages_after_persist);
@@ -474,6 +499,10 @@ Status MultiRaft::ReadCommitted(GroupId group, raft::Index lo, size_t max_bytes,
 
 Result<GroupState> MultiRaft::State(GroupId group) const {
   return loop_->State(group);
+}
+
+Result<journal::JournalUsage> MultiRaft::JournalUsage(GroupId group) const {
+  return loop_->JournalUsage(group);
 }
 
 std::vector<GroupId> MultiRaft::Groups() const {

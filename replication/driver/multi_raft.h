@@ -44,11 +44,23 @@ struct GroupOptions {
   GroupListener* listener = nullptr;  // REQUIRES: outlives the driver
 };
 
+// One round's journal work for one group, for monitoring.
+struct JournalIo {
+  GroupId group = 0;
+  size_t entries = 0;                  // appended in the round
+  std::chrono::nanoseconds append{0};  // writing entries, hard state and snapshot (buffered)
+  std::chrono::nanoseconds sync{0};    // making them durable
+};
+
 struct DriverOptions {
   raft::NodeId self = raft::kNoNode;
   // One tick of every group's logical clock; heartbeat and election timeouts
   // are counted in ticks (raft::Config).
   std::chrono::milliseconds tick_interval{50};
+  // If set, called on the driver thread for every group that appended
+  // entries or installed a snapshot in a round, after the round's syncs.
+  // It runs between rounds of I/O, so it must be cheap and never block.
+  std::function<void(const JournalIo&)> on_journal_io;
 };
 
 // What observers may read about a group without going through the loop.
@@ -110,6 +122,7 @@ class MultiRaft {
                        std::vector<raft::Entry>* out) const;
 
   Result<GroupState> State(GroupId group) const;
+  Result<journal::JournalUsage> JournalUsage(GroupId group) const;
   std::vector<GroupId> Groups() const;
 
   struct Stats {

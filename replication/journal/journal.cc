@@ -456,6 +456,14 @@ raft::HardState Journal::hard_state() const {
   return hard_state_;
 }
 
+JournalUsage Journal::usage() const {
+  std::lock_guard lock(mu_);
+  JournalUsage u;
+  u.segments = segments_.size();
+  for (const Segment& s : segments_) u.segment_bytes += s.size;
+  return u;
+}
+
 raft::Snapshot Journal::snapshot() const {
   std::lock_guard lock(mu_);
   return snapshot_;

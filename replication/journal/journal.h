@@ -51,6 +51,12 @@ struct JournalOptions {
   std::function<void(std::string_view)> log;
 };
 
+// What a journal occupies on disk, for monitoring.
+struct JournalUsage {
+  size_t segments = 0;
+  uint64_t segment_bytes = 0;  // written to the segment files
+};
+
 class Journal final : public raft::Storage {
  public:
   // Opens the journal in dir, creating dir if needed, and repairs it.
@@ -89,6 +95,8 @@ class Journal final : public raft::Storage {
   // and first_index() becomes snapshot.meta.index + 1.
   // REQUIRES: !snapshot.empty(), snapshot.meta.index >= first_index() - 1
   Status InstallSnapshot(const raft::Snapshot& snapshot);
+
+  JournalUsage usage() const;
 
   // raft::Storage
   raft::HardState hard_state() const override;

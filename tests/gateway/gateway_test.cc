@@ -15,6 +15,7 @@
 #include "gateway/routing.h"
 #include "gateway/server.h"
 #include "tests/gateway/fake_broker.h"
+#include "tests/monitoring/http_get.h"
 
 namespace waggle::gateway::test {
 namespace {
@@ -45,6 +46,7 @@ class GatewayTest : public ::testing::Test {
                     milliseconds long_poll = milliseconds(10000)) {
     GatewayOptions options;
     options.listen_address = "127.0.0.1:0";
+    options.monitoring_address = "127.0.0.1:0";
     options.contact_points = std::move(contact_points);
     options.request_timeout = request_timeout;
     options.long_polling_timeout = long_poll;
@@ -724,6 +726,68 @@ TEST_F(GatewayTest, StopEndsParkedLongPolls) {
   EXPECT_FALSE(reader->Read(&batch));
   reader->Finish();
   EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(10000));
+}
+
+TEST_F(GatewayTest, MonitoringPortCountsCallsAndIsReadyWithEveryLeader) {
+  StartGateway();  // returns once a leader is known for every partition
+  const int port = gateway_->monitoring_port();
+  ASSERT_GT(port, 0);
+  EXPECT_EQ(test_http::HttpGet(port, "/health").status, 200);
+  EXPECT_EQ(test_http::HttpGet(port, "/startup").status, 200);
+  EXPECT_EQ(test_http::HttpGet(port, "/ready").status, 200);
+  test_http::HttpResult partitions = test_http::HttpGet(port, "/partitions");
+  EXPECT_EQ(partitions.status, 200);
+  EXPECT_NE(partitions.body.find("\"partition\": 3"), std::string::npos) << partitions.body;
+
+  gw::MigrateProcessInstanceResponse migrated;
+  stub_->MigrateProcessInstance(Context().get(), {}, &migrated);
+  gw::PublishMessageRequest bad;
+  bad.set_name("m");
+  bad.set_timetolive(-5);
+  gw::PublishMessageResponse published;
+  stub_->PublishMessage(Context().get(), bad, &published);
+  gw::ActivateJobsRequest request;
+  request.set_type("pay");
+  request.set_worker("w");
+  request.set_timeout(1000);
+  request.set_maxjobstoactivate(1);
+  request.set_requesttimeout(20000);
+  auto context = Context(milliseconds(30000));
+  auto reader = stub_->ActivateJobs(context.get(), request);
+  for (int i = 0; i < 500 && gateway_->parked_long_polls() == 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  ASSERT_EQ(gateway_->parked_long_polls(), 1u);
+
+  const std::string metrics = test_http::HttpGet(port, "/metrics").body;
+  for (const char* line : {
+           "waggle_gateway_requests_total{method=\"MigrateProcessInstance\",code=\"UNIMPLEMENTED\"}"
+           " 1\n",
+           "waggle_gateway_requests_total{method=\"PublishMessage\",code=\"INVALID_ARGUMENT\"} 1\n",
+           "waggle_gateway_request_latency_seconds_count{method=\"MigrateProcessInstance\"} 1\n",
+           "waggle_gateway_long_polls_open 1\n",
+           "# TYPE process_open_fds gauge\n",
+       }) {
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << " in\n" << metrics;
+  }
+  // The calls StartGateway made to learn the topology.
+  EXPECT_NE(metrics.find("waggle_gateway_requests_total{method=\"Topology\",code=\"OK\"}"),
+            std::string::npos);
+  context->TryCancel();
+  reader->Finish();
+}
+
+TEST_F(GatewayTest, MonitoringPortIsNotReadyWithoutATopology) {
+  GatewayOptions options;
+  options.listen_address = "127.0.0.1:0";
+  options.monitoring_address = "127.0.0.1:0";
+  options.contact_points = {"127.0.0.1:1"};  // nobody answers
+  GatewayServer gateway(options);
+  ASSERT_TRUE(gateway.Start().ok());
+  test_http::HttpResult ready = test_http::HttpGet(gateway.monitoring_port(), "/ready");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_EQ(ready.body, "no leader known for some partition (0 partition(s) known)\n");
+  EXPECT_EQ(test_http::HttpGet(gateway.monitoring_port(), "/health").status, 200);
 }
 
 TEST_F(GatewayTest, UndeliveredJobsAreGivenBack) {

@@ -25,6 +25,7 @@ TEST(TopologyCache, EmptyKnowsNoLeader) {
   TopologyCache cache;
   EXPECT_EQ(cache.partitions_count(), 0);
   EXPECT_FALSE(cache.HasLeader(1));
+  EXPECT_FALSE(cache.KnowsAllLeaders());
   EXPECT_TRUE(cache.BrokerAddresses().empty());
 }
 
@@ -46,7 +47,9 @@ TEST(TopologyCache, HighestTermsLeaderWinsWhicheverReportCameFirst) {
 TEST(TopologyCache, MergesPartitionsOfSeveralBrokersViews) {
   TopologyCache cache;
   cache.Update(Report({Broker(1, {Leader(1, 1)})}));
+  EXPECT_FALSE(cache.KnowsAllLeaders());  // the gateway is not ready yet
   cache.Update(Report({Broker(2, {Leader(2, 1)})}));
+  EXPECT_TRUE(cache.KnowsAllLeaders());
   EXPECT_EQ(cache.LeaderOf(1)->node_id, 1);
   EXPECT_EQ(cache.LeaderOf(2)->node_id, 2);
   EXPECT_EQ(cache.partitions_count(), 2);

@@ -34,7 +34,8 @@ class GatewayProcess {
       dup2(out[1], STDOUT_FILENO);
       close(out[0]);
       execl(WAGGLE_BINARY, WAGGLE_BINARY, "gateway", "--host", "127.0.0.1", "--port", "0",
-            "--contact-points", contact_point.c_str(), "--request-timeout-ms", "5000", nullptr);
+            "--monitoring-port", "0", "--contact-points", contact_point.c_str(),
+            "--request-timeout-ms", "5000", nullptr);
       _exit(127);
     }
     close(out[1]);

@@ -165,6 +165,27 @@ TEST_F(BrokerConfigTest, EachKindOfBadValueIsRefused) {
   EXPECT_NE(ErrorOf({"--cluster.nodeId"}).find("needs a value"), std::string::npos);
 }
 
+TEST_F(BrokerConfigTest, LogFormatIsTextOrJson) {
+  EXPECT_EQ(Load()->log_format, LogFormat::kText);
+  env_["WAGGLE_BROKER_LOG_FORMAT"] = "json";
+  EXPECT_EQ(Load()->log_format, LogFormat::kJson);
+  EXPECT_EQ(ErrorOf({"--log.format=xml"}),
+            "log.format (flag --log.format): allowed: text, json; got 'xml'");
+}
+
+TEST(LogLineTest, TextOrOneJsonObject) {
+  // 2026-11-22T08:15:02.123Z
+  const std::chrono::system_clock::time_point t{std::chrono::milliseconds(1795335302123)};
+  EXPECT_EQ(FormatLogLine(LogFormat::kText, t, "broker 1", "partition 2: ready"),
+            "08:15:02.123 broker 1: partition 2: ready");
+  EXPECT_EQ(FormatLogLine(LogFormat::kJson, t, "broker 1", "say \"hi\"\n"),
+            R"({"level":"INFO","logger":"broker 1","message":"say \"hi\"\n",)"
+            R"("timestamp":"2026-11-22T08:15:02.123Z"})");
+  // Bytes that are not UTF-8 do not make the line invalid JSON.
+  EXPECT_NE(FormatLogLine(LogFormat::kJson, t, "b", "\xff").find("\"message\":\""),
+            std::string::npos);
+}
+
 TEST_F(BrokerConfigTest, InconsistentSettingsAreRefused) {
   EXPECT_EQ(ErrorOf({"--cluster.nodeId=3", "--cluster.clusterSize=3",
                      "--cluster.initialContactPoints=a:1,b:1,c:1"}),

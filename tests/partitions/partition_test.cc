@@ -99,6 +99,23 @@ class RecordingExporter final : public exporters::Exporter {
   exporters::Controller* controller_ = nullptr;
 };
 
+// Counts what a partition reports to its observer (the metrics' source).
+struct CountingObserver final : PartitionObserver {
+  void OnRoleChanged(const raft::SoftState&, raft::Term) override { role_changes++; }
+  void OnCommandProcessed(int64_t latency_ms) override {
+    processed++;
+    if (latency_ms < 0) negative_latencies++;
+  }
+  void OnOutputCommitted(const engine::ProcessingResult& result) override {
+    committed_records += static_cast<int>(result.records.size());
+  }
+  void OnBackpressureRejected() override { rejected++; }
+  void OnSnapshotTaken(int64_t) override { snapshots++; }
+
+  std::atomic<int> role_changes{0}, processed{0}, negative_latencies{0}, committed_records{0},
+      rejected{0}, snapshots{0};
+};
+
 class PartitionTest : public ::testing::Test {
  protected:
   static constexpr int kMembers = 3;
@@ -119,6 +136,9 @@ class PartitionTest : public ::testing::Test {
     replication::DriverOptions driver_options;
     driver_options.self = id;
     driver_options.tick_interval = 10ms;
+    driver_options.on_journal_io = [this](const replication::JournalIo& io) {
+      if (io.entries > 0) journal_writes_++;
+    };
     auto driver = std::make_unique<replication::MultiRaft>(driver_options, bus.get());
     PartitionOptions options;
     options.partition_id = 1;
@@ -157,6 +177,8 @@ class PartitionTest : public ::testing::Test {
       };
       options.exporter_positions_interval = 20ms;
     }
+    auto observer = std::make_shared<CountingObserver>();
+    options.observer = observer;
     auto partition = std::make_unique<Partition>(options, driver.get());
     replication::GroupOptions group;
     group.id = 1;
@@ -174,6 +196,7 @@ class PartitionTest : public ::testing::Test {
     std::lock_guard lock(bus_mu_);
     buses_[id] = std::move(bus);
     partitions_[id] = std::move(partition);
+    observers_[id] = std::move(observer);
     owned_[id] = std::move(driver);
     drivers_[id] = owned_[id].get();
   }
@@ -194,6 +217,12 @@ class PartitionTest : public ::testing::Test {
   Partition* Member(raft::NodeId id) {
     std::lock_guard lock(bus_mu_);
     return partitions_[id].get();
+  }
+
+  // What member `id` reported since it last started.
+  CountingObserver& Observed(raft::NodeId id) {
+    std::lock_guard lock(bus_mu_);
+    return *observers_.at(id);
   }
 
   void Isolate(raft::NodeId id, bool isolated) {
@@ -405,6 +434,8 @@ class PartitionTest : public ::testing::Test {
   std::map<raft::NodeId, std::unique_ptr<replication::MultiRaft>> owned_;
   std::map<raft::NodeId, std::unique_ptr<LocalBus>> buses_;
   std::map<raft::NodeId, std::unique_ptr<Partition>> partitions_;
+  std::map<raft::NodeId, std::shared_ptr<CountingObserver>> observers_;
+  std::atomic<int> journal_writes_{0};
   std::set<raft::NodeId> isolated_;
   std::atomic<int64_t> clock_offset_{0};
   std::mutex sent_mu_;
@@ -437,6 +468,19 @@ TEST_F(PartitionTest, LeaderProcessesAndFollowersReplayToTheSameState) {
   std::vector<record::fb::RecordT> log = CommittedLog(leader);
   ExpectEachCommandProcessedOnce(log);
   EXPECT_EQ(log.size(), 100u);  // 50 commands, 50 events
+
+  // The observer saw it: each command processed (by some leader) with its
+  // output committed, every member's role changes, the journals written.
+  int processed = 0, committed = 0;
+  for (raft::NodeId id = 1; id <= kMembers; ++id) {
+    processed += Observed(id).processed;
+    committed += Observed(id).committed_records;
+    EXPECT_GE(Observed(id).role_changes, 1) << id;
+    EXPECT_EQ(Observed(id).negative_latencies, 0) << id;
+  }
+  EXPECT_GE(processed, 50);
+  EXPECT_GE(committed, 50);
+  EXPECT_GT(journal_writes_, 0);
 }
 
 TEST_F(PartitionTest, FollowerAnswersNotLeaderAndBadCommandsAreRefused) {
@@ -570,6 +614,7 @@ TEST_F(PartitionTest, RestartRecoversFromSnapshotAndLog) {
     Status s = taken.get_future().get();
     ASSERT_TRUE(s.ok()) << s.ToString();
     EXPECT_GT(Member(id)->status().snapshot_index, 0u);
+    EXPECT_EQ(Observed(id).snapshots, 1) << id;
   }
   for (int i = 0; i < 20; ++i) ASSERT_EQ(Execute(JobCommand("plain")).outcome, Outcome::kRecord);
   ExpectConverged({1, 2, 3});
@@ -745,6 +790,7 @@ TEST_F(PartitionTest, CommandsOverTheLimitAreRefused) {
   CommandAnswer second =
       ExecuteOn(Member(leader), JobCommand("plain", record::JobIntent::kUpdateRetries));
   EXPECT_EQ(second.outcome, Outcome::kResourceExhausted);
+  EXPECT_EQ(Observed(leader).rejected, 1);
   // Completing a job is exempt: accepted into the log (then times out here).
   std::promise<CommandAnswer> exempt;
   Member(leader)->Execute(record::EncodeRecord(JobCommand("plain")), true, 300ms,

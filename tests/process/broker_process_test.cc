@@ -83,6 +83,7 @@ class BrokerProcessTest : public ::testing::Test {
         "--network.host=127.0.0.1",
         "--network.commandApi.port=" + std::to_string(CommandPort(n)),
         "--network.internalApi.port=" + std::to_string(InternalPort(n)),
+        "--network.monitoringApi.port=0",
         "--data.directory=" + dir_->path() + "/data-" + std::to_string(n),
         "--data.fsync=false",
         "--data.disk.freeSpace.processing=10MB",

@@ -32,16 +32,22 @@ Result<std::unique_ptr<ClusterProcesses>> ClusterProcesses::Create(ClusterOption
   // all, as the brokers derive their peers' command APIs from it).
   Result<int> base = cmd::FreePortRange(2 * options.brokers);
   if (!base.ok()) return base.status();
-  Result<std::vector<int>> gateway = cmd::FreePorts(1);
-  if (!gateway.ok()) return gateway.status();
+  Result<std::vector<int>> ports = cmd::FreePorts(2 + options.brokers);
+  if (!ports.ok()) return ports.status();
   return std::unique_ptr<ClusterProcesses>(
-      new ClusterProcesses(std::move(options), std::move(*dir), *base, (*gateway)[0]));
+      new ClusterProcesses(std::move(options), std::move(*dir), *base, *ports));
 }
 
 ClusterProcesses::ClusterProcesses(ClusterOptions options, std::unique_ptr<cmd::TempDir> dir,
-                                   int base_port, int gateway_port)
-    : options_(std::move(options)), dir_(std::move(dir)), gateway_port_(gateway_port) {
-  for (int n = 0; n < options_.brokers; ++n) brokers_[n].command_port = base_port + 2 * n;
+                                   int base_port, const std::vector<int>& ports)
+    : options_(std::move(options)),
+      dir_(std::move(dir)),
+      gateway_port_(ports.at(0)),
+      gateway_monitoring_port_(ports.at(1)) {
+  for (int n = 0; n < options_.brokers; ++n) {
+    brokers_[n].command_port = base_port + 2 * n;
+    brokers_[n].monitoring_port = ports.at(2 + n);
+  }
 }
 
 ClusterProcesses::~ClusterProcesses() {
@@ -65,7 +71,8 @@ Status ClusterProcesses::StartAll() {
   Result<pid_t> pid =
       cmd::Spawn(options_.waggle_binary,
                  {"gateway", "--host", "127.0.0.1", "--port", std::to_string(gateway_port_),
-                  "--contact-points", command_addresses()},
+                  "--monitoring-port", std::to_string(gateway_monitoring_port_), "--contact-points",
+                  command_addresses()},
                  LogFile("gateway"), LogFile("gateway"));
   if (!pid.ok()) return pid.status();
   gateway_pid_ = *pid;
@@ -99,6 +106,7 @@ Status ClusterProcesses::StartBroker(int n) {
       "--network.host=127.0.0.1",
       "--network.commandApi.port=" + std::to_string(broker.command_port),
       "--network.internalApi.port=" + std::to_string(broker.command_port + 1),
+      "--network.monitoringApi.port=" + std::to_string(broker.monitoring_port),
       "--data.directory=" + dir_->path() + "/broker-" + std::to_string(n),
   };
   args.insert(args.end(), options_.broker_flags.begin(), options_.broker_flags.end());
@@ -176,6 +184,16 @@ Result<std::map<int, int>> ClusterProcesses::WaitForLeaders(std::chrono::millise
     std::this_thread::sleep_for(50ms);
   }
   return Status::Unavailable("not every partition has a leader: " + last);
+}
+
+ShellResult ClusterProcesses::ZeebeNodeLoad(const std::string& bpmn, const std::string& process_id,
+                                            const std::string& job_type, int count, int rate,
+                                            int timeout_seconds) const {
+  return RunShell("NODE_PATH=" WAGGLE_NPM_CLIENTS_DIR "/node_modules node " WAGGLE_SOURCE_DIR
+                  "/tests/process/zeebe_node_load.js " +
+                  gateway_address() + " " + bpmn + " " + process_id + " " + job_type + " " +
+                  std::to_string(count) + " " + std::to_string(rate) + " " +
+                  std::to_string(timeout_seconds));
 }
 
 std::string ClusterProcesses::AllOutput() const {

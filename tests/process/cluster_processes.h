@@ -1,7 +1,8 @@
 // ClusterProcesses: a local waggle cluster of real processes on 127.0.0.1,
 // as scripts/run-cluster.sh starts it: `waggle broker` x N (partitions and
 // replication factor 3 by default) and one `waggle gateway` in front of them.
-// Ports are picked free; each process's output goes to a file under one
+// Ports are picked free (monitoring ports too, see monitoring_port()); each
+// process's output goes to a file under one
 // temporary directory (kept when a test fails). Children die with their
 // parent; the destructor SIGKILLs what still runs.
 #pragma once
@@ -66,7 +67,19 @@ class ClusterProcesses {
   // Every broker's command API, host:port,... in node id order.
   std::string command_addresses() const;
   std::string gateway_address() const { return "127.0.0.1:" + std::to_string(gateway_port_); }
+  // Metrics and probes (docs/operations.md) of broker n and of the gateway.
+  int monitoring_port(int n) const { return brokers_.at(n).monitoring_port; }
+  int gateway_monitoring_port() const { return gateway_monitoring_port_; }
+  int brokers() const { return options_.brokers; }
   std::string directory() const { return dir_->path(); }
+
+  // Runs tests/process/zeebe_node_load.js (the npm zeebe-node client) against
+  // the gateway: deploys `bpmn`, starts `count` instances of `process_id` at
+  // `rate` per second and completes their `job_type` jobs with a worker. Its
+  // stdout is a JSON summary (acknowledged, completed, missing, partitions).
+  ShellResult ZeebeNodeLoad(const std::string& bpmn, const std::string& process_id,
+                            const std::string& job_type, int count, int rate,
+                            int timeout_seconds) const;
   // Every process's output, each line prefixed with its name.
   std::string AllOutput() const;
   // Leaves data and logs on disk; returns where.
@@ -75,16 +88,20 @@ class ClusterProcesses {
  private:
   struct Process {
     int command_port = 0;
+    int monitoring_port = 0;
     pid_t pid = -1;
   };
+  // ports: the gateway's, the gateway's monitoring port, then each broker's
+  // monitoring port.
   ClusterProcesses(ClusterOptions options, std::unique_ptr<cmd::TempDir> dir, int base_port,
-                   int gateway_port);
+                   const std::vector<int>& ports);
   Result<broker_api::Topology> Topology(int n) const;
   std::string LogFile(const std::string& name) const;
 
   const ClusterOptions options_;
   const std::unique_ptr<cmd::TempDir> dir_;
   const int gateway_port_;
+  const int gateway_monitoring_port_;
   std::map<int, Process> brokers_;
   pid_t gateway_pid_ = -1;
 };

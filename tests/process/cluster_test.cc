@@ -99,11 +99,8 @@ class ClusterTest : public ::testing::Test {
 
   // Runs zeebe_node_load.js; its JSON summary.
   json ZeebeNodeLoad(int count, int rate, int timeout_seconds) {
-    ShellResult out = RunShell(
-        "NODE_PATH=" + std::string(WAGGLE_NPM_CLIENTS_DIR) + "/node_modules node " +
-        WAGGLE_SOURCE_DIR "/tests/process/zeebe_node_load.js " + cluster_->gateway_address() + " " +
-        kOneTask + " one-task greet " + std::to_string(count) + " " + std::to_string(rate) + " " +
-        std::to_string(timeout_seconds));
+    ShellResult out =
+        cluster_->ZeebeNodeLoad(kOneTask, "one-task", "greet", count, rate, timeout_seconds);
     std::cout << "zeebe-node: " << out.text;
     json summary = json::parse(out.text, nullptr, false);
     EXPECT_EQ(out.exit_code, 0) << out.text;
@@ -362,13 +359,20 @@ TEST_F(ExportingClusterTest, ExportsHaveNoGapAcrossALeaderKill) {
 // The README's main command, with its demo, on free ports: starts, runs an
 // instance through zbctl, stops everything and exits 0.
 TEST(RunClusterScriptTest, DemoRunsAnInstanceAndStopsCleanly) {
-  Result<int> base = cmd::FreePortRange(1 + 10 * 3);
+  // The gateway, 3 brokers at base + 1 + 10n (+0, +1, +2), the gateway's
+  // monitoring port last.
+  Result<int> base = cmd::FreePortRange(2 + 10 * 3);
   ASSERT_TRUE(base.ok()) << base.status().ToString();
+  const std::string gateway_monitoring = std::to_string(*base + 1 + 10 * 3);
   ShellResult out =
       RunShell("cd " WAGGLE_SOURCE_DIR " && WAGGLE_BINARY=" WAGGLE_BINARY " WAGGLE_GATEWAY_PORT=" +
                std::to_string(*base) + " WAGGLE_BROKER_PORT=" + std::to_string(*base + 1) +
+               " WAGGLE_GATEWAY_MONITORING_PORT=" + gateway_monitoring +
                " timeout 120 scripts/run-cluster.sh --no-wait");
   EXPECT_EQ(out.exit_code, 0) << out.text;
+  EXPECT_NE(out.text.find("metrics http://127.0.0.1:" + gateway_monitoring + "/metrics"),
+            std::string::npos)
+      << out.text;
   EXPECT_NE(out.text.find("Completed job with key"), std::string::npos) << out.text;
   EXPECT_NE(out.text.find("waggle is running"), std::string::npos) << out.text;
   for (int n = 0; n < 3; ++n) {
