@@ -59,10 +59,15 @@ class ClusterTest : public ::testing::Test {
     ASSERT_TRUE(cluster_->StartAll().ok());
     Result<std::map<int, int>> leaders = cluster_->WaitForLeaders(30s);
     ASSERT_TRUE(leaders.ok()) << leaders.status().ToString();
-    // The gateway has learned the topology when zbctl sees every leader.
+    // The gateway has learned the topology when zbctl sees every leader and
+    // every member's role (a follower reports its partition once it has
+    // heard from the leader).
     for (int i = 0; i < 100; ++i) {
       ShellResult status = Zbctl("status");
-      if (status.exit_code == 0 && Count(status.text, ": Leader, Healthy") == 3) return;
+      if (status.exit_code == 0 && Count(status.text, ": Leader, Healthy") == 3 &&
+          Count(status.text, "Partition ") == 9) {
+        return;
+      }
       std::this_thread::sleep_for(100ms);
     }
     FAIL() << "the gateway never showed a leader per partition";
