@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -264,6 +265,7 @@ int Run(const Options& options) {
 
   // Workers: one activation in flight per partition; each activated job is
   // completed at once.
+  std::array<std::chrono::milliseconds, 4> idle_wait{};  // by partition
   std::function<void(int32_t)> activate = [&](int32_t partition) {
     if (stop) return;
     record::fb::JobBatchRecordT batch;
@@ -278,8 +280,15 @@ int Run(const Options& options) {
           const record::fb::JobBatchRecordT* jobs =
               answer ? answer->typed_value.AsJobBatchRecord() : nullptr;
           if (jobs == nullptr || jobs->job_keys.empty()) {
-            std::this_thread::sleep_for(2ms);
-          } else {
+            // Nothing to do: ask again later, backing off from 1 ms to 50 ms
+            // (each activation is a command on the log), as a long poll would.
+            auto& wait = idle_wait[partition];
+            wait = std::min<std::chrono::milliseconds>(std::max(wait * 2, 1ms), 50ms);
+            sender.delayer_.After(wait, [&, partition] { activate(partition); });
+            return;
+          }
+          idle_wait[partition] = 0ms;
+          {
             for (size_t i = 0; i < jobs->job_keys.size(); ++i) {
               const int64_t instance = jobs->jobs[i]->process_instance_key;
               record::fb::JobRecordT job;
