@@ -202,8 +202,12 @@ Status Broker::Start() {
     std::vector<ExporterProgress> progress;
     for (const auto& p : partitions_) {
       if (p->id() != partition_id) continue;
-      for (const exporters::ExporterStatus& e : p->status().exporters) {
-        progress.push_back({e.id, e.acknowledged.position, e.lag});
+      // Lag against the committed log: the runner's own figure is as of its
+      // last poll, stale while an exporter is stuck in Export.
+      const PartitionStatus status = p->status();
+      for (const exporters::ExporterStatus& e : status.exporters) {
+        const int64_t position = e.acknowledged.position;
+        progress.push_back({e.id, position, status.last_position - std::max<int64_t>(position, 0)});
       }
     }
     return progress;

@@ -467,6 +467,30 @@ void Partition::ReplicateExporterPositions() {
                    });
 }
 
+void Partition::ReportStalledExporters() {
+  if (!exporters_ || Now() - last_exporters_report_ < options_.exporter_report_interval.count()) {
+    return;
+  }
+  last_exporters_report_ = Now();
+  // The runner publishes statuses after each poll, so an exporter stuck in
+  // Export shows a stale lag there: measure it against the committed log.
+  for (const exporters::ExporterStatus& e : exporters_->Statuses()) {
+    const int64_t position = e.acknowledged.position;
+    const int64_t lag = log_position_ - std::max<int64_t>(position, 0);
+    auto last = reported_positions_.find(e.id);
+    const bool stuck = last != reported_positions_.end() && last->second == position;
+    reported_positions_[e.id] = position;
+    if (e.failed_attempts > 0) {
+      Log("exporter " + e.id + " fails after position " + std::to_string(e.handled) + " (" +
+          std::to_string(e.failed_attempts) + " attempts, lag " + std::to_string(lag) +
+          "): " + e.last_error.ToString());
+    } else if (stuck && lag > 0) {
+      Log("exporter " + e.id + " stalled at position " + std::to_string(position) + ", lag " +
+          std::to_string(lag));
+    }
+  }
+}
+
 int64_t Partition::LowestExporterPosition() const {
   int64_t lowest = std::numeric_limits<int64_t>::max();
   for (const exporters::ExporterConfig& c : options_.exporters) {
@@ -794,6 +818,7 @@ void Partition::Tick() {
     if (now - last_outgoing_resend_ >= kOutgoingResendInterval.count()) SendPendingOutgoing();
     if (now - last_exporters_attempt_ >= kExportersRetryMs) StartExporters();
     ReplicateExporterPositions();
+    ReportStalledExporters();
   }
   if (now - last_snapshot_time_ >= options_.snapshot_period.count()) {
     Snapshot([this](Status s) {

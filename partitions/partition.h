@@ -100,6 +100,9 @@ struct PartitionOptions {
   std::vector<exporters::ExporterConfig> exporters;
   ExporterLoader load_exporter;
   std::chrono::milliseconds exporter_positions_interval{1000};
+  // How often a leader logs exporters that fail or make no progress while
+  // records wait for them (their lag is in the metrics too).
+  std::chrono::milliseconds exporter_report_interval{10000};
   // One line per event (role changes, snapshots, errors). Unset: stdout.
   std::function<void(const std::string&)> log;
   // Events for metrics; never null.
@@ -214,6 +217,7 @@ class Partition final : public replication::GroupListener {
   void ApplyExporterPositions(raft::Index index, std::string_view data);
   void StartExporters();
   void ReplicateExporterPositions();
+  void ReportStalledExporters();
   // The bound of log compaction set by the configured exporters.
   int64_t LowestExporterPosition() const;
   void ChangeRole(const raft::SoftState& state, raft::Term term);
@@ -284,6 +288,8 @@ class Partition final : public replication::GroupListener {
   bool positions_in_flight_ = false;
   int64_t last_positions_write_ = 0;
   int64_t last_exporters_attempt_ = 0;
+  int64_t last_exporters_report_ = 0;
+  std::map<std::string, int64_t> reported_positions_;  // at the last report
   // Last committed record position, for the exporters' thread.
   std::atomic<int64_t> commit_position_{0};
   std::unique_ptr<PartitionExporters> exporters_;

@@ -161,7 +161,11 @@ class PartitionTest : public ::testing::Test {
     options.on_jobs_available = [this](int32_t, const std::vector<std::string>& types) {
       jobs_available_ += static_cast<int>(types.size());
     };
-    options.log = [](const std::string& line) {
+    options.log = [this](const std::string& line) {
+      {
+        std::lock_guard lock(log_mu_);
+        log_.push_back(line);
+      }
       if (getenv("WAGGLE_TEST_LOG")) std::printf("%s\n", line.c_str());
     };
     options.snapshot_period = snapshot_period_;
@@ -176,6 +180,7 @@ class PartitionTest : public ::testing::Test {
             c.id, exporters::RecordFilter(), std::make_unique<RecordingExporter>(sink_, id)});
       };
       options.exporter_positions_interval = 20ms;
+      options.exporter_report_interval = 50ms;
     }
     auto observer = std::make_shared<CountingObserver>();
     options.observer = observer;
@@ -449,6 +454,16 @@ class PartitionTest : public ::testing::Test {
   int restarts_ = 0;
   std::shared_ptr<ExportSink> sink_;  // set: every member runs a RecordingExporter
   int election_ticks_ = 10;
+  std::mutex log_mu_;
+  std::vector<std::string> log_;  // every member's log lines
+
+  bool Logged(const std::string& part) {
+    std::lock_guard lock(log_mu_);
+    for (const std::string& line : log_) {
+      if (line.find(part) != std::string::npos) return true;
+    }
+    return false;
+  }
   raft::NodeId fresh_campaigner_ = raft::kNoNode;
 };
 
@@ -891,6 +906,8 @@ TEST_F(PartitionTest, StuckExporterDoesNotStopProcessing) {
   for (raft::NodeId id = 1; id <= kMembers; ++id) StartMember(id);
   for (int i = 0; i < 30; ++i) ASSERT_EQ(Execute(JobCommand("plain")).outcome, Outcome::kRecord);
   EXPECT_TRUE(sink_->Exported().empty());
+  // The leader says so in its log.
+  EXPECT_TRUE(WaitUntil([&] { return Logged("exporter recording stalled at position -1"); }));
   sink_->Block(false);
   EXPECT_TRUE(WaitUntil([&] { return sink_->Exported().size() == 60; }));
 }
