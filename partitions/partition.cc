@@ -827,6 +827,12 @@ void Partition::Tick() {
   }
   // The in-flight count changes without a commit (answers, time-outs).
   Publish();
+  // Exporter statuses change on the runner's thread, not with commits: taken
+  // here rather than in Publish, which runs for every applied batch.
+  std::vector<exporters::ExporterStatus> exporter_statuses;
+  if (exporters_) exporter_statuses = exporters_->Statuses();
+  std::lock_guard lock(status_mu_);
+  status_.exporters = std::move(exporter_statuses);
 }
 
 // ---------------------------------------------------------------------------
@@ -857,8 +863,6 @@ void Partition::Publish() {
   status_.applied_index = applied_index_;
   status_.snapshot_index = snapshot_.index;
   status_.exporter_positions = exporter_positions_;
-  status_.exporters =
-      exporters_ ? exporters_->Statuses() : std::vector<exporters::ExporterStatus>();
   status_.backlog = pending_.size();
   status_.backpressure_limit = limiter_.limit();
   status_.backpressure_inflight = limiter_.inflight();

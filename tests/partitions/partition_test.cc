@@ -360,7 +360,8 @@ class PartitionTest : public ::testing::Test {
     }
   }
 
-  // Every record of the committed log as read from member `id`'s journal.
+  // Every record of the committed log as read from member `id`'s journal,
+  // from its first entry (after the snapshot).
   std::vector<record::fb::RecordT> CommittedLog(raft::NodeId id) {
     std::vector<record::fb::RecordT> out;
     replication::MultiRaft* driver;
@@ -368,7 +369,9 @@ class PartitionTest : public ::testing::Test {
       std::lock_guard lock(bus_mu_);
       driver = drivers_[id];
     }
-    raft::Index next = 1;
+    Result<replication::GroupState> state = driver->State(1);
+    EXPECT_TRUE(state.ok());
+    raft::Index next = std::max<raft::Index>(state.ok() ? state->first_index : 1, 1);
     while (true) {
       std::vector<raft::Entry> entries;
       Status s = driver->ReadCommitted(1, next, 1 << 20, &entries);
@@ -392,24 +395,8 @@ class PartitionTest : public ::testing::Test {
 
   // The position of the first record in member `id`'s log, -1 if none.
   int64_t FirstPositionInLog(raft::NodeId id) {
-    replication::MultiRaft* driver;
-    {
-      std::lock_guard lock(bus_mu_);
-      driver = drivers_[id];
-    }
-    Result<replication::GroupState> state = driver->State(1);
-    EXPECT_TRUE(state.ok());
-    std::vector<raft::Entry> entries;
-    for (raft::Index next = std::max<raft::Index>(state->first_index, 1);
-         driver->ReadCommitted(1, next, 1 << 20, &entries).ok() && !entries.empty();
-         next = entries.back().index + 1) {
-      for (const raft::Entry& e : entries) {
-        if (e.type == raft::EntryType::kNoOp || IsExporterPositions(e.data)) continue;
-        Result<LogBatch> batch = DecodeLogBatch(e.data);
-        return batch.ok() ? batch->first_position : -1;
-      }
-    }
-    return -1;
+    std::vector<record::fb::RecordT> log = CommittedLog(id);
+    return log.empty() ? -1 : log.front().position;
   }
 
   // Checks the log: positions strictly increase, and every command that is
