@@ -1,11 +1,13 @@
 #include "replication/driver/multi_raft.h"
 
+#include "replication/driver/parallel_runner.h"
+
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
-#include <future>
 #include <mutex>
 #include <thread>
 
@@ -14,6 +16,9 @@ namespace waggle::replication {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Journal syncs issued at once in a round (the driver thread included).
+constexpr size_t kMaxParallelSyncs = 8;
 
 struct PendingProposal {
   raft::Index first = 0;
@@ -80,6 +85,9 @@ class MultiRaft::Loop {
 
   Status Start() {
     if (thread_.joinable()) return Status::InvalidArgument("started twice");
+    // More than a few syncs at once gain nothing: the device merges them.
+    syncs_ = std::make_unique<ParallelRunner>(
+        std::min<size_t>(groups_.empty() ? 0 : groups_.size() - 1, kMaxParallelSyncs - 1));
     thread_ = std::thread([this] { Run(); });
     return Status::OK();
   }
@@ -276,23 +284,14 @@ class MultiRaft::Loop {
     for (Work& w : work_) {
       if (Wrote(w)) to_sync.push_back(&w);
     }
-    auto sync = [](Work* w) {
+    std::vector<Status> synced(to_sync.size());
+    syncs_->Run(to_sync.size(), [&](size_t i) {
       const auto start = Clock::now();
-      Status s = w->group->journal->Sync();
-      w->io.sync = Clock::now() - start;
-      return s;
-    };
-    std::vector<std::future<Status>> parallel;
-    for (size_t i = 1; i < to_sync.size(); ++i) {
-      parallel.push_back(std::async(std::launch::async, sync, to_sync[i]));
-    }
-    if (!to_sync.empty()) {
-      Status s = sync(to_sync[0]);
-      if (!s.ok()) FatalJournalError(to_sync[0]->group->id, s);
-    }
-    for (size_t i = 0; i < parallel.size(); ++i) {
-      Status s = parallel[i].get();
-      if (!s.ok()) FatalJournalError(to_sync[i + 1]->group->id, s);
+      synced[i] = to_sync[i]->group->journal->Sync();
+      to_sync[i]->io.sync = Clock::now() - start;
+    });
+    for (size_t i = 0; i < to_sync.size(); ++i) {
+      if (!synced[i].ok()) FatalJournalError(to_sync[i]->group->id, synced[i]);
     }
     const uint64_t syncs = to_sync.size();
     if (options_.on_journal_io) {
@@ -433,6 +432,7 @@ class MultiRaft::Loop {
   std::vector<Work> work_;
   std::map<raft::NodeId, std::vector<transport::GroupMessage>> outbound_;
 
+  std::unique_ptr<ParallelRunner> syncs_;  // set by Start
   std::thread thread_;
 };
 
