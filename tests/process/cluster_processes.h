@@ -67,6 +67,7 @@ class ClusterProcesses {
   // Every broker's command API, host:port,... in node id order.
   std::string command_addresses() const;
   std::string gateway_address() const { return "127.0.0.1:" + std::to_string(gateway_port_); }
+  pid_t gateway_pid() const { return gateway_pid_; }
   // Metrics and probes (docs/operations.md) of broker n and of the gateway.
   int monitoring_port(int n) const { return brokers_.at(n).monitoring_port; }
   int gateway_monitoring_port() const { return gateway_monitoring_port_; }
