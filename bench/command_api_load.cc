@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <atomic>
 #include <future>
+#include <mutex>
 #include <sstream>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "bench/delayer.h"
@@ -23,7 +25,7 @@ using namespace std::chrono_literals;
 class CommandApiLoad : public LoadClient {
  public:
   CommandApiLoad(const std::string& addresses, int partitions)
-      : partitions_(partitions), leaders_(partitions + 1), idle_wait_(partitions + 1) {
+      : partitions_(partitions), leaders_(partitions + 1), workers_(partitions + 1) {
     std::stringstream list(addresses);
     for (std::string address; std::getline(list, address, ',');) {
       stubs_.push_back(api::BrokerApi::NewStub(
@@ -58,21 +60,111 @@ class CommandApiLoad : public LoadClient {
   }
 
   // One activation in flight per partition; each activated job is completed
-  // at once. An empty activation is asked again after a back-off from 1 ms
-  // to 50 ms (each activation is a command on the log), as a long poll would.
+  // at once. An empty activation waits for a jobs-available notice from the
+  // partition's leader (WatchJobsAvailable, as the gateway's long polls do),
+  // or at most a back-off from 1 ms to 50 ms, as notices may be missed while
+  // a leader changes.
   void StartWorkers(const std::string& job_type, Completed completed) override {
     job_type_ = job_type;
     completed_ = std::move(completed);
+    for (auto& stub : stubs_) watches_.push_back(std::make_unique<Watch>(this, stub.get()));
     for (int32_t p = 1; p <= partitions_; ++p) Activate(p);
   }
 
   void StopWorkers() override {
     stop_ = true;
+    for (auto& watch : watches_) watch->Cancel();
     calls_.WaitForZero();
+    watches_.clear();
   }
 
  private:
   using Done = std::function<void(const record::fb::RecordT* answer)>;
+
+  // A worker's state for one partition.
+  struct Worker {
+    std::mutex mu;
+    bool idle = false;      // waiting after an empty activation
+    bool notified = false;  // a notice came while an activation was in flight
+    uint64_t generation = 0;
+    std::chrono::milliseconds wait{0};
+  };
+
+  // Jobs-available notices from one broker, for the partitions it leads.
+  class Watch : public grpc::ClientReadReactor<api::JobsAvailable> {
+   public:
+    Watch(CommandApiLoad* load, api::BrokerApi::Stub* stub) : load_(load) {
+      load_->calls_.Add();
+      stub->async()->WatchJobsAvailable(&context_, &request_, this);
+      StartRead(&notice_);
+      StartCall();
+    }
+    void Cancel() { context_.TryCancel(); }
+    void OnReadDone(bool ok) override {
+      if (!ok) return;
+      const auto& types = notice_.job_types();
+      if (std::find(types.begin(), types.end(), load_->job_type_) != types.end()) {
+        load_->Wake(notice_.partition_id());
+      }
+      StartRead(&notice_);
+    }
+    void OnDone(const grpc::Status&) override { load_->calls_.Done(); }
+
+   private:
+    CommandApiLoad* load_;
+    grpc::ClientContext context_;
+    api::WatchJobsAvailableRequest request_;
+    api::JobsAvailable notice_;
+  };
+
+  void Wake(int32_t partition) {
+    if (partition < 1 || partition > partitions_) return;
+    Worker& w = workers_[partition];
+    {
+      std::lock_guard lock(w.mu);
+      if (!w.idle) {
+        w.notified = true;
+        return;
+      }
+      w.idle = false;
+      w.generation++;
+    }
+    Activate(partition);
+  }
+
+  // After an empty activation: activates again at once if notified since,
+  // otherwise when notified or after the back-off, whichever comes first.
+  void WaitForJobs(int32_t partition) {
+    Worker& w = workers_[partition];
+    uint64_t generation = 0;
+    std::chrono::milliseconds wait{0};
+    bool notified;
+    {
+      std::lock_guard lock(w.mu);
+      notified = std::exchange(w.notified, false);
+      if (!notified) {
+        w.idle = true;
+        generation = ++w.generation;
+        w.wait = wait = std::min<std::chrono::milliseconds>(std::max(w.wait * 2, 1ms), 50ms);
+      }
+    }
+    if (notified) {
+      Activate(partition);
+      return;
+    }
+    calls_.Add();
+    delayer_.After(wait, [this, partition, generation] {
+      Worker& w = workers_[partition];
+      bool due;
+      {
+        std::lock_guard lock(w.mu);
+        due = w.idle && w.generation == generation;
+        if (due) w.idle = false;
+      }
+      if (due) Activate(partition);
+      calls_.Done();
+    });
+  }
 
   void Activate(int32_t partition) {
     if (stop_) return;
@@ -82,21 +174,26 @@ class CommandApiLoad : public LoadClient {
     batch.timeout = 30000;
     batch.max_jobs_to_activate = 200;
     batch.tenant_ids = {"<default>"};
+    {
+      Worker& w = workers_[partition];
+      std::lock_guard lock(w.mu);
+      w.notified = false;
+    }
     calls_.Add();
     Send(partition, record::Command(record::JobBatchIntent::kActivate, std::move(batch)),
          [this, partition](const record::fb::RecordT* answer) {
            const record::fb::JobBatchRecordT* jobs =
                answer ? answer->typed_value.AsJobBatchRecord() : nullptr;
            if (jobs == nullptr || jobs->job_keys.empty()) {
-             auto& wait = idle_wait_[partition];
-             wait = std::min<std::chrono::milliseconds>(std::max(wait * 2, 1ms), 50ms);
-             delayer_.After(wait, [this, partition] {
-               Activate(partition);
-               calls_.Done();
-             });
+             WaitForJobs(partition);
+             calls_.Done();
              return;
            }
-           idle_wait_[partition] = 0ms;
+           {
+             Worker& w = workers_[partition];
+             std::lock_guard lock(w.mu);
+             w.wait = 0ms;
+           }
            for (size_t i = 0; i < jobs->job_keys.size(); ++i) {
              const int64_t instance = jobs->jobs[i]->process_instance_key;
              calls_.Add();
@@ -156,7 +253,8 @@ class CommandApiLoad : public LoadClient {
   std::atomic<uint64_t> next_partition_{0};
   std::string job_type_;
   Completed completed_;
-  std::vector<std::chrono::milliseconds> idle_wait_;  // by partition id
+  std::vector<Worker> workers_;  // by partition id
+  std::vector<std::unique_ptr<Watch>> watches_;
   std::atomic<bool> stop_{false};
   CallCounter calls_;
   // Last, so destroyed first: its thread stops before the members it uses.
