@@ -55,6 +55,11 @@ constexpr size_t kSnapshotFixedHeader = sizeof(kSnapshotMagic) + 2 * sizeof(int6
 constexpr milliseconds kOutgoingResendInterval{10000};
 constexpr int64_t kMaxOutgoingBackoffMs = 10000;
 constexpr int64_t kExportersRetryMs = 1000;
+// Engine::NextDueDate scans the state: while commands keep changing it, the
+// answer is refreshed at most this often, so a due date that becomes earlier
+// meanwhile fires up to this much late (Zeebe checks job time-outs once a
+// second). An unchanged state keeps its answer, which is then exact.
+constexpr int64_t kDueDateRefreshMs = 100;
 
 struct SnapshotHeader {
   int64_t state_position = 0;
@@ -402,6 +407,7 @@ void Partition::ChangeRole(const raft::SoftState& state, raft::Term term) {
 
 void Partition::BecomeReady() {
   ready_ = true;
+  next_due_state_position_ = -1;
   next_position_ = log_position_ + 1;
   Log("processing from position " + std::to_string(next_position_) + ", last processed " +
       std::to_string(engine_->LastProcessedPosition()) + ", " + std::to_string(pending_.size()) +
@@ -702,11 +708,19 @@ void Partition::SendPendingOutgoing() {
 
 void Partition::WriteDueCommands() {
   if (due_position_ > engine_->LastProcessedPosition()) return;  // the last ones are pending
-  std::optional<int64_t> due = engine_->NextDueDate();
   const int64_t now = Now();
-  if (!due || *due > now) return;
+  if (next_due_state_position_ != state_position_ &&
+      (next_due_state_position_ < 0 || now - next_due_asked_at_ >= kDueDateRefreshMs)) {
+    next_due_ = engine_->NextDueDate();
+    next_due_state_position_ = state_position_;
+    next_due_asked_at_ = now;
+  }
+  if (!next_due_ || *next_due_ > now) return;
   std::vector<record::fb::RecordT> commands = engine_->DueCommands(now, options_.max_due_commands);
-  if (commands.empty()) return;
+  if (commands.empty()) {
+    next_due_state_position_ = -1;  // the answer was stale: ask again
+    return;
+  }
   const int64_t first = next_position_;
   std::vector<std::string> encoded;
   for (record::fb::RecordT& c : commands) {

@@ -42,6 +42,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -275,6 +276,11 @@ class Partition final : public replication::GroupListener {
   std::vector<std::function<void(Status)>> snapshot_waiters_;  // paused until outputs commit
   int64_t last_snapshot_time_ = 0;
   int64_t due_position_ = 0;  // last due command written; none again until processed
+  // Ready leader: Engine::NextDueDate as last asked, at which state position
+  // (-1: ask again) and when (WriteDueCommands).
+  std::optional<int64_t> next_due_;
+  int64_t next_due_state_position_ = -1;
+  int64_t next_due_asked_at_ = 0;
   int64_t last_outgoing_resend_ = 0;
   int64_t last_request_id_ = 0;
   std::map<int64_t, std::shared_ptr<Request>> requests_;  // appended, not answered

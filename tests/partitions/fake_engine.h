@@ -12,6 +12,7 @@
 // in one state, or a replica missing an event, shows in the state digest.
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <string>
 
@@ -39,7 +40,10 @@ class FakeEngine final : public PartitionEngine {
  public:
   using ColumnFamily = engine::state::ColumnFamily;
 
-  explicit FakeEngine(engine::state::StateStore* store) : store_(store) {
+  // `due_date_queries`, if set, counts NextDueDate calls.
+  explicit FakeEngine(engine::state::StateStore* store,
+                      std::atomic<int>* due_date_queries = nullptr)
+      : store_(store), due_date_queries_(due_date_queries) {
     Result<int64_t> last = store_->LastProcessedPosition();
     last_processed_ = last.ok() ? *last : engine::state::kNoPosition;
     Result<std::string> timer = store_->Get(ColumnFamily::kTimers, "due");
@@ -96,7 +100,10 @@ class FakeEngine final : public PartitionEngine {
   }
 
   int64_t LastProcessedPosition() const override { return last_processed_; }
-  std::optional<int64_t> NextDueDate() const override { return timer_due_; }
+  std::optional<int64_t> NextDueDate() const override {
+    if (due_date_queries_ != nullptr) (*due_date_queries_)++;
+    return timer_due_;
+  }
 
   std::vector<record::fb::RecordT> DueCommands(int64_t now, size_t limit) override {
     if (!timer_due_ || *timer_due_ > now || limit == 0) return {};
@@ -132,13 +139,15 @@ class FakeEngine final : public PartitionEngine {
   }
 
   engine::state::StateStore* const store_;
+  std::atomic<int>* const due_date_queries_;
   int64_t last_processed_;
   std::optional<int64_t> timer_due_;
 };
 
-inline EngineFactory FakeEngineFactory() {
-  return [](engine::state::StateStore* store, int32_t) -> Result<std::unique_ptr<PartitionEngine>> {
-    return std::unique_ptr<PartitionEngine>(new FakeEngine(store));
+inline EngineFactory FakeEngineFactory(std::atomic<int>* due_date_queries = nullptr) {
+  return [due_date_queries](engine::state::StateStore* store,
+                            int32_t) -> Result<std::unique_ptr<PartitionEngine>> {
+    return std::unique_ptr<PartitionEngine>(new FakeEngine(store, due_date_queries));
   };
 }
 

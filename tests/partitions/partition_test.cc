@@ -555,6 +555,27 @@ TEST_F(PartitionTest, LeaderWritesDueCommandsWhenTheirTimeComes) {
   ExpectConverged({1, 2, 3});
 }
 
+TEST_F(PartitionTest, DueDatesAreAskedAgainOnlyAfterTheStateChanged) {
+  std::atomic<int> queries{0};
+  engine_factory_ = testing::FakeEngineFactory(&queries);
+  for (raft::NodeId id = 1; id <= kMembers; ++id) StartMember(id);
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  ASSERT_EQ(Execute(JobCommand("timer:" + std::to_string(now + 60'000))).outcome, Outcome::kRecord);
+  const raft::NodeId leader = WaitForProcessingLeader();
+  ASSERT_TRUE(WaitUntil([&] { return queries > 0; }));
+  std::this_thread::sleep_for(300ms);  // the answer for the state after the command
+  const int settled = queries;
+  std::this_thread::sleep_for(500ms);  // 25 ticks of an unchanged state
+  EXPECT_EQ(queries.load(), settled);
+  // An earlier due date set meanwhile still fires.
+  ASSERT_EQ(Execute(JobCommand("timer:" + std::to_string(now))).outcome, Outcome::kRecord);
+  ASSERT_TRUE(WaitUntil([&] { return CommittedLog(leader).size() == 6u; }));
+  EXPECT_EQ(CommittedLog(leader)[4].intent, record::IntentCode(record::JobIntent::kTimeOut));
+  EXPECT_GT(queries.load(), settled);
+}
+
 TEST_F(PartitionTest, FailoverMidStreamNeitherRepeatsNorSkips) {
   for (raft::NodeId id = 1; id <= kMembers; ++id) StartMember(id);
   std::atomic<bool> stop{false};
