@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-#include "monitoring/histogram.h"
+#include "common/monitoring/histogram.h"
 
 namespace grpc::experimental {
 class ServerInterceptorFactoryInterface;

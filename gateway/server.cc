@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/monitoring/http_server.h"
+#include "common/monitoring/process_metrics.h"
 #include "common/record/codec.h"
 #include "gateway/activate_jobs.h"
 #include "gateway/broker_client.h"
@@ -21,8 +23,6 @@
 #include "gateway/timer_queue.h"
 #include "gateway/topology.h"
 #include "gateway/topology_poller.h"
-#include "monitoring/http_server.h"
-#include "monitoring/process_metrics.h"
 
 namespace waggle::gateway {
 

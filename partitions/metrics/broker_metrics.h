@@ -15,7 +15,7 @@
 #include <memory>
 #include <mutex>
 
-#include "monitoring/histogram.h"
+#include "common/monitoring/histogram.h"
 #include "partitions/metrics/partition_metrics.h"
 
 namespace waggle::partitions {

@@ -1,6 +1,6 @@
 #include "partitions/metrics/broker_monitoring.h"
 
-#include "monitoring/process_metrics.h"
+#include "common/monitoring/process_metrics.h"
 #include "partitions/metrics/broker_health.h"
 
 namespace waggle::partitions {

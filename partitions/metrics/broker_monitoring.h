@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "common/monitoring/http_server.h"
 #include "common/status.h"
-#include "monitoring/http_server.h"
 #include "partitions/metrics/broker_metrics.h"
 #include "partitions/partition.h"
 

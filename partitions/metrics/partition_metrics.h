@@ -19,7 +19,7 @@
 #include <map>
 #include <string>
 
-#include "monitoring/histogram.h"
+#include "common/monitoring/histogram.h"
 #include "partitions/metrics/partition_sample.h"
 #include "partitions/partition_observer.h"
 

@@ -8,9 +8,9 @@
 #include <cmath>
 #include <thread>
 
-#include "monitoring/histogram.h"
-#include "monitoring/http_server.h"
-#include "monitoring/process_metrics.h"
+#include "common/monitoring/histogram.h"
+#include "common/monitoring/http_server.h"
+#include "common/monitoring/process_metrics.h"
 #include "tests/monitoring/http_get.h"
 
 namespace waggle::monitoring {

@@ -1,4 +1,4 @@
-#include "monitoring/http_server.h"
+#include "common/monitoring/http_server.h"
 
 #include <CivetServer.h>
 #include <arpa/inet.h>

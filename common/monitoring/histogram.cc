@@ -1,4 +1,4 @@
-#include "monitoring/histogram.h"
+#include "common/monitoring/histogram.h"
 
 #include <algorithm>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "monitoring/process_metrics.h"
+#include "common/monitoring/process_metrics.h"
 
 #include <prometheus/metric_family.h>
 #include <unistd.h>
