@@ -236,6 +236,14 @@ grpc::Status BuildCommand(const gw::UpdateJobRetriesRequest& request, Command* c
                          std::move(job), command);
 }
 
+grpc::Status BuildCommand(const gw::UpdateJobTimeoutRequest& request, Command* command) {
+  if (grpc::Status s = NonNegative("timeout", request.timeout()); !s.ok()) return s;
+  fb::JobRecordT job;
+  job.timeout = request.timeout();
+  return BuildJobCommand("jobKey", request.jobkey(), record::JobIntent::kUpdateTimeout,
+                         std::move(job), command);
+}
+
 grpc::Status BuildCommand(const gw::PublishMessageRequest& request, Command* command) {
   if (grpc::Status s = CheckVariables("variables", request.variables()); !s.ok()) return s;
   if (grpc::Status s = NonNegative("timeToLive", request.timetolive()); !s.ok()) return s;

@@ -52,6 +52,7 @@ grpc::Status BuildCommand(const gw::CompleteJobRequest& request, Command* comman
 grpc::Status BuildCommand(const gw::FailJobRequest& request, Command* command);
 grpc::Status BuildCommand(const gw::ThrowErrorRequest& request, Command* command);
 grpc::Status BuildCommand(const gw::UpdateJobRetriesRequest& request, Command* command);
+grpc::Status BuildCommand(const gw::UpdateJobTimeoutRequest& request, Command* command);
 grpc::Status BuildCommand(const gw::PublishMessageRequest& request, Command* command);
 grpc::Status BuildCommand(const gw::SetVariablesRequest& request, Command* command);
 grpc::Status BuildCommand(const gw::ResolveIncidentRequest& request, Command* command);

@@ -180,10 +180,9 @@ class GatewayService final : public gw::Gateway::CallbackService {
                                             "the engine cannot migrate process instances"));
   }
   grpc::ServerUnaryReactor* UpdateJobTimeout(grpc::CallbackServerContext* context,
-                                             const gw::UpdateJobTimeoutRequest*,
-                                             gw::UpdateJobTimeoutResponse*) override {
-    return FinishNow(context,
-                     Unimplemented("UpdateJobTimeout", "the engine cannot change job deadlines"));
+                                             const gw::UpdateJobTimeoutRequest* request,
+                                             gw::UpdateJobTimeoutResponse* response) override {
+    return Execute(context, *request, response);
   }
   grpc::ServerUnaryReactor* DeleteResource(grpc::CallbackServerContext* context,
                                            const gw::DeleteResourceRequest*,

@@ -21,21 +21,23 @@ namespace waggle::record {
     return static_cast<uint8_t>(intent);                                      \
   }
 
-#define WAGGLE_JOB_INTENTS(X)                      \
-  X(kCreated, "CREATED", 0)                        \
-  X(kComplete, "COMPLETE", 1)                      \
-  X(kCompleted, "COMPLETED", 2)                    \
-  X(kTimeOut, "TIME_OUT", 3)                       \
-  X(kTimedOut, "TIMED_OUT", 4)                     \
-  X(kFail, "FAIL", 5)                              \
-  X(kFailed, "FAILED", 6)                          \
-  X(kUpdateRetries, "UPDATE_RETRIES", 7)           \
-  X(kRetriesUpdated, "RETRIES_UPDATED", 8)         \
-  X(kCanceled, "CANCELED", 10)                     \
-  X(kThrowError, "THROW_ERROR", 11)                \
-  X(kErrorThrown, "ERROR_THROWN", 12)              \
-  X(kRecurAfterBackoff, "RECUR_AFTER_BACKOFF", 13) \
-  X(kRecurredAfterBackoff, "RECURRED_AFTER_BACKOFF", 14)
+#define WAGGLE_JOB_INTENTS(X)                            \
+  X(kCreated, "CREATED", 0)                              \
+  X(kComplete, "COMPLETE", 1)                            \
+  X(kCompleted, "COMPLETED", 2)                          \
+  X(kTimeOut, "TIME_OUT", 3)                             \
+  X(kTimedOut, "TIMED_OUT", 4)                           \
+  X(kFail, "FAIL", 5)                                    \
+  X(kFailed, "FAILED", 6)                                \
+  X(kUpdateRetries, "UPDATE_RETRIES", 7)                 \
+  X(kRetriesUpdated, "RETRIES_UPDATED", 8)               \
+  X(kCanceled, "CANCELED", 10)                           \
+  X(kThrowError, "THROW_ERROR", 11)                      \
+  X(kErrorThrown, "ERROR_THROWN", 12)                    \
+  X(kRecurAfterBackoff, "RECUR_AFTER_BACKOFF", 13)       \
+  X(kRecurredAfterBackoff, "RECURRED_AFTER_BACKOFF", 14) \
+  X(kUpdateTimeout, "UPDATE_TIMEOUT", 17)                \
+  X(kTimeoutUpdated, "TIMEOUT_UPDATED", 18)
 WAGGLE_RECORD_INTENT(JobIntent, WAGGLE_JOB_INTENTS)
 
 #define WAGGLE_DEPLOYMENT_INTENTS(X) \

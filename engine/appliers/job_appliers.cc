@@ -69,6 +69,13 @@ void ApplyJobEvent(state::EngineState& state, const record::fb::RecordT& event) 
       state.jobs.Put(key, static_cast<JobLifecycle>(stored->state), job);
       break;
     }
+    case JobIntent::kTimeoutUpdated: {
+      if (!stored) break;
+      record::fb::JobRecordT job = *stored->value;
+      job.deadline = value->deadline;
+      state.jobs.Put(key, static_cast<JobLifecycle>(stored->state), job);
+      break;
+    }
     case JobIntent::kErrorThrown: {
       if (!stored) break;
       if (value->element_id != state::kNoCatchEventFound) {

@@ -1,5 +1,5 @@
-// JOB commands from workers (COMPLETE, FAIL, THROW_ERROR, UPDATE_RETRIES)
-// and from the partition's clock (TIME_OUT, RECUR_AFTER_BACKOFF).
+// JOB commands from workers (COMPLETE, FAIL, THROW_ERROR, UPDATE_RETRIES,
+// UPDATE_TIMEOUT) and from the partition's clock (TIME_OUT, RECUR_AFTER_BACKOFF).
 #include <string>
 
 #include "common/record/intent.h"
@@ -123,6 +123,26 @@ void UpdateRetries(ProcessingContext& context, const RecordT& command, const Job
   context.writers.RespondTo(command, context.writers.last());
 }
 
+// UPDATE_TIMEOUT: an activated job's deadline becomes the command's time
+// plus the new timeout, as in Zeebe's JobUpdateTimeoutProcessor.
+void UpdateTimeout(ProcessingContext& context, const RecordT& command, const JobRecordT& input) {
+  auto job = context.state.jobs.Get(command.key);
+  if (!job || job->value == nullptr) {
+    return context.writers.Rejection(command, RejectionType::kNotFound,
+                                     "Expected to update job deadline with key '" +
+                                         Key(command.key) + "', but no such job was found");
+  }
+  if (static_cast<JobLifecycle>(job->state) != JobLifecycle::kActivated) {
+    return context.writers.Rejection(command, RejectionType::kInvalidState,
+                                     "Expected to update the timeout of job with key '" +
+                                         Key(command.key) + "', but it is not active");
+  }
+  JobRecordT updated = *job->value;
+  updated.deadline = context.now() + input.timeout;
+  context.writers.Event(command.key, JobIntent::kTimeoutUpdated, std::move(updated));
+  context.writers.RespondTo(command, context.writers.last());
+}
+
 // THROW_ERROR: the job's element throws a BPMN error. A catch event takes
 // it (the job is removed, its variables go to the catch event); otherwise
 // the job waits, failed, behind an UNHANDLED_ERROR_EVENT incident. As in
@@ -215,13 +235,14 @@ void ProcessJobCommand(ProcessingContext& context, const RecordT& command) {
     case JobIntent::kComplete: return Complete(context, command, job);
     case JobIntent::kFail: return Fail(context, command, job);
     case JobIntent::kUpdateRetries: return UpdateRetries(context, command, job);
+    case JobIntent::kUpdateTimeout: return UpdateTimeout(context, command, job);
     case JobIntent::kThrowError: return ThrowError(context, command, job);
     case JobIntent::kTimeOut: return TimeOut(context, command);
     case JobIntent::kRecurAfterBackoff: return RecurAfterBackoff(context, command);
     default:
       context.writers.Rejection(command, RejectionType::kInvalidArgument,
                                 "Expected a JOB command this engine processes (COMPLETE, FAIL, "
-                                "THROW_ERROR, UPDATE_RETRIES), but got intent " +
+                                "THROW_ERROR, UPDATE_RETRIES, UPDATE_TIMEOUT), but got intent " +
                                     std::to_string(command.intent));
   }
 }

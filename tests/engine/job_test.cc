@@ -1,5 +1,5 @@
 // Jobs: activation, completion, failure with retries and back-off,
-// incidents when retries run out, time-outs, retries updates.
+// incidents when retries run out, time-outs, retries and timeout updates.
 #include <gtest/gtest.h>
 
 #include "tests/engine/bpmn_builder.h"
@@ -121,6 +121,44 @@ TEST_F(JobTest, ActivatedJobTimesOutAndCanBeActivatedAgain) {
   harness_.AdvanceTime(10000);
   EXPECT_EQ(harness_.Events(ValueType::kJob, JobIntent::kTimedOut).size(), 1u);
   EXPECT_EQ(Activate(), keys);
+}
+
+TEST_F(JobTest, UpdatingTheTimeoutMovesTheDeadlineFromNow) {
+  harness_.CreateInstance("p");
+  auto keys = Activate(1, 10000);
+  harness_.AdvanceTime(4000);
+  record::fb::JobRecordT update;
+  update.timeout = 60000;
+  auto updated = harness_.Execute(Command(JobIntent::kUpdateTimeout, update, keys[0]));
+  ASSERT_TRUE(updated);
+  EXPECT_EQ(updated->intent, record::IntentCode(JobIntent::kTimeoutUpdated))
+      << updated->rejection_reason;
+  EXPECT_EQ(updated->typed_value.AsJobRecord()->deadline, harness_.now() + 60000);
+  EXPECT_EQ(harness_.engine().NextDueDate(), harness_.now() + 60000);
+  harness_.AdvanceTime(10000);  // past the first deadline: no time-out
+  EXPECT_TRUE(harness_.Events(ValueType::kJob, JobIntent::kTimedOut).empty());
+  harness_.AdvanceTime(50000);
+  EXPECT_EQ(harness_.Events(ValueType::kJob, JobIntent::kTimedOut).size(), 1u);
+}
+
+TEST_F(JobTest, UpdatingTheTimeoutOfAJobNotActivatedIsRejected) {
+  record::fb::JobRecordT update;
+  update.timeout = 1000;
+  auto missing =
+      harness_.Execute(Command(JobIntent::kUpdateTimeout, update, record::EncodeKey(1, 999)));
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->rejection_type, static_cast<uint8_t>(RejectionType::kNotFound));
+  EXPECT_EQ(missing->rejection_reason, "Expected to update job deadline with key '" +
+                                           std::to_string(record::EncodeKey(1, 999)) +
+                                           "', but no such job was found");
+  harness_.CreateInstance("p");
+  auto created = harness_.Events(ValueType::kJob, JobIntent::kCreated);
+  auto not_active = harness_.Execute(Command(JobIntent::kUpdateTimeout, update, created[0].key));
+  ASSERT_TRUE(not_active);
+  EXPECT_EQ(not_active->rejection_type, static_cast<uint8_t>(RejectionType::kInvalidState));
+  EXPECT_EQ(not_active->rejection_reason, "Expected to update the timeout of job with key '" +
+                                              std::to_string(created[0].key) +
+                                              "', but it is not active");
 }
 
 TEST_F(JobTest, CommandsOnUnknownOrWrongStateJobsAreRejected) {

@@ -245,6 +245,13 @@ TEST_F(GatewayTest, KeyedCommandsGoToTheKeysPartition) {
     ASSERT_TRUE(stub_->UpdateJobRetries(Context().get(), request, &response).ok());
   }
   {
+    gw::UpdateJobTimeoutRequest request;
+    request.set_jobkey(job);
+    request.set_timeout(60000);
+    gw::UpdateJobTimeoutResponse response;
+    ASSERT_TRUE(stub_->UpdateJobTimeout(Context().get(), request, &response).ok());
+  }
+  {
     gw::CancelProcessInstanceRequest request;
     request.set_processinstancekey(EncodeKey(3, 9));
     gw::CancelProcessInstanceResponse response;
@@ -267,11 +274,11 @@ TEST_F(GatewayTest, KeyedCommandsGoToTheKeysPartition) {
   }
 
   std::vector<ReceivedCommand> sent = broker_.received();
-  ASSERT_EQ(sent.size(), 7u);
+  ASSERT_EQ(sent.size(), 8u);
   using record::JobIntent;
   const JobIntent job_intents[] = {JobIntent::kComplete, JobIntent::kFail, JobIntent::kThrowError,
-                                   JobIntent::kUpdateRetries};
-  for (int i = 0; i < 4; ++i) {
+                                   JobIntent::kUpdateRetries, JobIntent::kUpdateTimeout};
+  for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(sent[i].partition_id, 2);
     EXPECT_EQ(sent[i].command.key, job);
     EXPECT_EQ(sent[i].command.value_type, static_cast<uint8_t>(ValueType::kJob));
@@ -284,22 +291,23 @@ TEST_F(GatewayTest, KeyedCommandsGoToTheKeysPartition) {
   EXPECT_EQ(fail->retry_backoff, 500);
   EXPECT_EQ(sent[2].command.typed_value.AsJobRecord()->error_code, "E1");
   EXPECT_EQ(sent[3].command.typed_value.AsJobRecord()->retries, 5);
+  EXPECT_EQ(sent[4].command.typed_value.AsJobRecord()->timeout, 60000);
 
-  EXPECT_EQ(sent[4].partition_id, 3);
-  EXPECT_EQ(sent[4].command.value_type, static_cast<uint8_t>(ValueType::kProcessInstance));
-  EXPECT_EQ(sent[4].command.intent, IntentCode(record::ProcessInstanceIntent::kCancel));
-  EXPECT_EQ(sent[4].command.key, EncodeKey(3, 9));
-  EXPECT_EQ(sent[4].command.typed_value.AsProcessInstanceRecord()->process_instance_key,
+  EXPECT_EQ(sent[5].partition_id, 3);
+  EXPECT_EQ(sent[5].command.value_type, static_cast<uint8_t>(ValueType::kProcessInstance));
+  EXPECT_EQ(sent[5].command.intent, IntentCode(record::ProcessInstanceIntent::kCancel));
+  EXPECT_EQ(sent[5].command.key, EncodeKey(3, 9));
+  EXPECT_EQ(sent[5].command.typed_value.AsProcessInstanceRecord()->process_instance_key,
             EncodeKey(3, 9));
 
-  EXPECT_EQ(sent[5].partition_id, 1);
-  EXPECT_EQ(sent[5].command.value_type, static_cast<uint8_t>(ValueType::kIncident));
-  EXPECT_EQ(sent[5].command.intent, IntentCode(record::IncidentIntent::kResolve));
-  EXPECT_EQ(sent[5].command.key, EncodeKey(1, 11));
+  EXPECT_EQ(sent[6].partition_id, 1);
+  EXPECT_EQ(sent[6].command.value_type, static_cast<uint8_t>(ValueType::kIncident));
+  EXPECT_EQ(sent[6].command.intent, IntentCode(record::IncidentIntent::kResolve));
+  EXPECT_EQ(sent[6].command.key, EncodeKey(1, 11));
 
-  EXPECT_EQ(sent[6].partition_id, 3);
+  EXPECT_EQ(sent[7].partition_id, 3);
   const fb::VariableDocumentRecordT* document =
-      sent[6].command.typed_value.AsVariableDocumentRecord();
+      sent[7].command.typed_value.AsVariableDocumentRecord();
   EXPECT_EQ(document->scope_key, EncodeKey(3, 12));
   EXPECT_EQ(document->update_semantics, fb::VariableDocumentUpdateSemantic::LOCAL);
   EXPECT_EQ(document->variables, R"({"x":"y"})");
@@ -393,6 +401,14 @@ TEST_F(GatewayTest, BadInputIsRefusedBeforeReachingABroker) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("'timeToLive'"), std::string::npos);
 
+  gw::UpdateJobTimeoutRequest update_timeout;
+  update_timeout.set_jobkey(EncodeKey(1, 1));
+  update_timeout.set_timeout(-1);
+  gw::UpdateJobTimeoutResponse timeout_updated;
+  status = stub_->UpdateJobTimeout(Context().get(), update_timeout, &timeout_updated);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("'timeout'"), std::string::npos);
+
   gw::ActivateJobsRequest activate;
   activate.set_maxjobstoactivate(1);
   activate.set_timeout(1000);
@@ -430,9 +446,6 @@ TEST_F(GatewayTest, UnimplementedRpcsSaySo) {
             grpc::StatusCode::UNIMPLEMENTED);
   gw::ModifyProcessInstanceResponse modified;
   EXPECT_EQ(stub_->ModifyProcessInstance(Context().get(), {}, &modified).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
-  gw::UpdateJobTimeoutResponse updated;
-  EXPECT_EQ(stub_->UpdateJobTimeout(Context().get(), {}, &updated).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
   auto stream_context = Context();
   auto stream = stub_->StreamActivatedJobs(stream_context.get(), {});
