@@ -165,6 +165,7 @@ Status Broker::Start() {
     options.snapshot_period = c.snapshot_period;
     options.backpressure = c.backpressure_enabled;
     options.min_free_disk_bytes = c.free_space_processing_bytes;
+    options.min_free_replication_bytes = c.free_space_replication_bytes;
     options.exporters = *exporter_configs;
     if (placement.members.front().node_id == c.node_id) {
       options.campaign_when_fresh_after = c.heartbeat_interval;

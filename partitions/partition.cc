@@ -174,6 +174,7 @@ Status Partition::Open(replication::GroupOptions group) {
   opened_at_ = Now();
   group.raft.applied = applied_index_;
   group.listener = this;
+  group.accepts_entries = [this] { return !refusing_entries_.load(std::memory_order_relaxed); };
   if (Status s = driver_->AddGroup(group); !s.ok()) return s;
   Publish();
   thread_.Start(options_.tick, [this] { Tick(); });
@@ -800,10 +801,17 @@ void Partition::Snapshot(std::function<void(Status)> done) {
 
 void Partition::Tick() {
   const int64_t now = Now();
-  if (options_.min_free_disk_bytes > 0) {
-    const bool full = FreeDiskBytes() < options_.min_free_disk_bytes;
+  if (options_.min_free_disk_bytes > 0 || options_.min_free_replication_bytes > 0) {
+    const int64_t free = FreeDiskBytes();
+    const bool full = free < options_.min_free_disk_bytes;
     if (full != disk_full_) Log(full ? "out of disk space: refusing commands" : "disk space back");
     disk_full_ = full;
+    const bool refuse = free < options_.min_free_replication_bytes;
+    if (refuse != refusing_entries_.load(std::memory_order_relaxed)) {
+      refusing_entries_.store(refuse, std::memory_order_relaxed);
+      Log(refuse ? "out of disk space: not taking entries from the leader"
+                 : "taking entries from the leader again");
+    }
   }
   std::vector<int64_t> expired;
   for (const auto& [id, r] : requests_) {

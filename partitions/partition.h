@@ -109,10 +109,14 @@ struct PartitionOptions {
   // Events for metrics; never null.
   std::shared_ptr<PartitionObserver> observer = std::make_shared<PartitionObserver>();
 
-  // Disk watermark: below this many free bytes the partition refuses new
-  // commands (RESOURCE_EXHAUSTED, "out of disk space") until space returns.
-  // `free_disk_bytes` measures it, checked every tick; unset: statvfs of dir.
+  // Disk watermarks: below `min_free_disk_bytes` free bytes the partition
+  // refuses new commands (RESOURCE_EXHAUSTED, "out of disk space"); below
+  // the lower `min_free_replication_bytes` it also stops taking entries and
+  // snapshots from its leader (GroupOptions::accepts_entries), so that the
+  // disk does not fill up; both until space returns. `free_disk_bytes`
+  // measures it, checked every tick; unset: statvfs of dir. 0: no watermark.
   int64_t min_free_disk_bytes = 0;
+  int64_t min_free_replication_bytes = 0;
   std::function<int64_t()> free_disk_bytes;
 
   // The partition's primary in a brand-new cluster campaigns this long after
@@ -260,6 +264,8 @@ class Partition final : public replication::GroupListener {
   bool ready_ = false;   // a leader that may append and process
   bool failed_ = false;  // the state could not be read or written: stopped
   bool disk_full_ = false;
+  // Below the replication watermark: read by the driver's thread.
+  std::atomic<bool> refusing_entries_{false};
   // Bumped at every step-down, so that callbacks of an earlier leadership
   // (retries, outputs) are recognised as stale.
   uint64_t epoch_ = 0;

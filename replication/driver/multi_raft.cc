@@ -32,6 +32,7 @@ struct PendingProposal {
 struct HostedGroup {
   GroupId id = 0;
   GroupListener* listener = nullptr;
+  std::function<bool()> accepts_entries;  // GroupOptions::accepts_entries
   std::unique_ptr<journal::Journal> journal;
   std::unique_ptr<raft::RawNode> node;
   std::deque<PendingProposal> pending;
@@ -74,6 +75,7 @@ class MultiRaft::Loop {
     auto group = std::make_unique<HostedGroup>();
     group->id = options.id;
     group->listener = options.listener;
+    group->accepts_entries = std::move(options.accepts_entries);
     group->journal = std::move(journal.value());
     group->persisted = group->journal->hard_state();
     options.raft.id = options_.self;
@@ -216,6 +218,15 @@ class MultiRaft::Loop {
     JournalIo io;
   };
 
+  // Entries and snapshot chunks the group does not take now. Heartbeats
+  // still pass, so a refusing follower neither times out nor campaigns, and
+  // the leader keeps retrying (raft/handle_heartbeat.cc).
+  static bool Refused(const HostedGroup& g, const raft::Message& m) {
+    const bool carries_entries = (m.type == raft::MessageType::kAppend && !m.entries.empty()) ||
+                                 m.type == raft::MessageType::kSnapshot;
+    return carries_entries && g.accepts_entries && !g.accepts_entries();
+  }
+
   static bool Wrote(const Work& w) { return !w.ready.entries.empty() || !w.ready.snapshot.empty(); }
 
   void Run() {
@@ -237,7 +248,9 @@ class MultiRaft::Loop {
       for (auto& [from, messages] : incoming) {
         for (auto& gm : messages) {
           auto it = groups_.find(gm.group);
-          if (it != groups_.end()) (void)it->second->node->step(gm.message);
+          if (it != groups_.end() && !Refused(*it->second, gm.message)) {
+            (void)it->second->node->step(gm.message);
+          }
         }
       }
       incoming.clear();

@@ -42,6 +42,12 @@ struct GroupOptions {
   std::string dir;  // the group's journal directory
   journal::JournalOptions journal;
   GroupListener* listener = nullptr;  // REQUIRES: outlives the driver
+  // If set, asked on the driver thread for every incoming append that carries
+  // entries and every snapshot chunk; false drops the message unanswered, as
+  // if it were lost, so the leader sends it again later. A state machine sets
+  // it to stop taking entries while its disk is nearly full. It must be cheap
+  // and never block.
+  std::function<bool()> accepts_entries;
 };
 
 // One round's journal work for one group, for monitoring.

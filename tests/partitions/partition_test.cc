@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
@@ -171,8 +172,9 @@ class PartitionTest : public ::testing::Test {
     options.snapshot_period = snapshot_period_;
     options.aimd = aimd_;
     options.min_free_disk_bytes = 1000;
+    options.min_free_replication_bytes = 500;
     if (id == fresh_campaigner_) options.campaign_when_fresh_after = 20ms;
-    options.free_disk_bytes = [this] { return free_disk_bytes_.load(); };
+    options.free_disk_bytes = [this, id] { return free_disk_bytes_[id].load(); };
     if (sink_) {
       options.exporters = {{"recording", "recording", nlohmann::json::object()}};
       options.load_exporter = [this, id](const exporters::ExporterConfig& c, int32_t) {
@@ -393,6 +395,13 @@ class PartitionTest : public ::testing::Test {
     return out;
   }
 
+  raft::Index LastLogIndex(raft::NodeId id) {
+    std::lock_guard lock(bus_mu_);
+    Result<replication::GroupState> state = drivers_[id]->State(1);
+    EXPECT_TRUE(state.ok());
+    return state.ok() ? state->last_index : 0;
+  }
+
   // The position of the first record in member `id`'s log, -1 if none.
   int64_t FirstPositionInLog(raft::NodeId id) {
     std::vector<record::fb::RecordT> log = CommittedLog(id);
@@ -437,7 +446,9 @@ class PartitionTest : public ::testing::Test {
   std::chrono::milliseconds snapshot_period_ = std::chrono::hours(1);
   AimdOptions aimd_;
   EngineFactory engine_factory_ = testing::FakeEngineFactory();
-  std::atomic<int64_t> free_disk_bytes_{1 << 30};
+  // By member id.
+  std::array<std::atomic<int64_t>, kMembers + 1> free_disk_bytes_{1 << 30, 1 << 30, 1 << 30,
+                                                                  1 << 30};
   int restarts_ = 0;
   std::shared_ptr<ExportSink> sink_;  // set: every member runs a RecordingExporter
   int election_ticks_ = 10;
@@ -683,16 +694,42 @@ TEST_F(PartitionTest, CommandsAreRefusedBelowTheDiskWatermarkUntilSpaceReturns) 
   for (raft::NodeId id = 1; id <= kMembers; ++id) StartMember(id);
   const raft::NodeId leader = WaitForProcessingLeader();
   ASSERT_EQ(ExecuteOn(Member(leader), JobCommand("plain")).outcome, Outcome::kRecord);
-  free_disk_bytes_ = 999;
+  free_disk_bytes_[leader] = 999;
   CommandAnswer refused;
   EXPECT_TRUE(WaitUntil([&] {
     refused = ExecuteOn(Member(leader), JobCommand("plain"));
     return refused.outcome == Outcome::kResourceExhausted;
   }));
   EXPECT_NE(refused.message.find("out of disk space"), std::string::npos);
-  free_disk_bytes_ = 1000;
+  free_disk_bytes_[leader] = 1000;
   EXPECT_TRUE(WaitUntil(
       [&] { return ExecuteOn(Member(leader), JobCommand("plain")).outcome == Outcome::kRecord; }));
+}
+
+// A follower with less free space than the replication watermark takes no
+// entries from its leader (the other two members still commit) until space
+// returns; then it catches up to the same state.
+TEST_F(PartitionTest, FollowerTakesNoEntriesBelowTheReplicationWatermarkUntilSpaceReturns) {
+  for (raft::NodeId id = 1; id <= kMembers; ++id) StartMember(id);
+  const raft::NodeId leader = WaitForProcessingLeader();
+  const raft::NodeId low = leader % kMembers + 1;
+  ASSERT_EQ(ExecuteOn(Member(leader), JobCommand("plain")).outcome, Outcome::kRecord);
+  free_disk_bytes_[low] = 499;
+  ASSERT_TRUE(WaitUntil([&] { return Logged("out of disk space: not taking entries"); }));
+  // Every entry of the commands below comes after `before`, so after the
+  // follower started refusing.
+  const raft::Index before = LastLogIndex(leader);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(ExecuteOn(Member(leader), JobCommand("plain")).outcome, Outcome::kRecord);
+  }
+  EXPECT_GE(LastLogIndex(leader), before + 40);  // 20 commands, 20 outputs
+  EXPECT_LE(LastLogIndex(low), before);
+  EXPECT_EQ(Member(low)->status().role, raft::Role::kFollower);
+
+  free_disk_bytes_[low] = 500;
+  EXPECT_TRUE(WaitUntil([&] { return Logged("taking entries from the leader again"); }));
+  ExpectConverged({1, 2, 3});
+  EXPECT_GE(LastLogIndex(low), before + 40);
 }
 
 TEST_F(PartitionTest, WorkflowEngineRunsAProcessThroughTheReplicatedLog) {
