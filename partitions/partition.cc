@@ -555,7 +555,11 @@ void Partition::InstallSnapshot(const raft::Snapshot& snapshot) {
   if (failed_ || snapshot.meta.index <= applied_index_) return;  // the state is already past it
   Log("installing the leader's snapshot at index " + std::to_string(snapshot.meta.index));
   applied_index_ = snapshot.meta.index;
-  if (Status s = Recover(); !s.ok()) Fail(s);
+  if (Status s = Recover(); !s.ok()) {
+    Fail(s);
+  } else {
+    options_.observer->OnSnapshotInstalled();
+  }
   Publish();
 }
 

@@ -30,6 +30,8 @@ class PartitionObserver {
   // This member took a snapshot in `duration_ms`, from the state export
   // until the journal holds it.
   virtual void OnSnapshotTaken(int64_t /*duration_ms*/) {}
+  // This member rebuilt its state from a snapshot its leader sent.
+  virtual void OnSnapshotInstalled() {}
 };
 
 }  // namespace waggle::partitions

@@ -51,6 +51,8 @@ BrokerMetrics::BrokerMetrics()
                 "Seconds since this member took its latest snapshot (or started)."),
           Gauge(*registry_, "waggle_snapshot_duration_seconds",
                 "Duration of this member's latest snapshot, from state export to persisted."),
+          Counter(*registry_, "waggle_snapshot_installs_total",
+                  "Snapshots from the leader this member rebuilt its state from."),
           Counter(*registry_, "waggle_stream_processor_records_total",
                   "Commands the leader processed."),
           processing_latency_,

@@ -50,6 +50,7 @@ PartitionMetrics::PartitionMetrics(PartitionFamilies& f, int32_t partition_id)
       snapshots_(f.snapshots.Add(labels_)),
       snapshot_age_(f.snapshot_age.Add(labels_)),
       snapshot_duration_(f.snapshot_duration.Add(labels_)),
+      snapshot_installs_(f.snapshot_installs.Add(labels_)),
       processed_(f.processed_records.Add(labels_)),
       processing_latency_(f.processing_latency.Add(labels_)),
       backlog_(f.processing_backlog.Add(labels_)),
@@ -100,6 +101,10 @@ void PartitionMetrics::OnSnapshotTaken(int64_t duration_ms) {
   snapshots_.Increment();
   snapshot_duration_.Set(static_cast<double>(duration_ms) / 1000.0);
   last_snapshot_ns_.store(SteadyNanos(), std::memory_order_relaxed);
+}
+
+void PartitionMetrics::OnSnapshotInstalled() {
+  snapshot_installs_.Increment();
 }
 
 void PartitionMetrics::OnJournalIo(const replication::JournalIo& io) {

@@ -40,6 +40,7 @@ struct PartitionFamilies {
   prometheus::Family<prometheus::Counter>& snapshots;
   prometheus::Family<prometheus::Gauge>& snapshot_age;
   prometheus::Family<prometheus::Gauge>& snapshot_duration;
+  prometheus::Family<prometheus::Counter>& snapshot_installs;
   prometheus::Family<prometheus::Counter>& processed_records;
   monitoring::HistogramFamily& processing_latency;
   prometheus::Family<prometheus::Gauge>& processing_backlog;
@@ -69,6 +70,7 @@ class PartitionMetrics final : public PartitionObserver {
   void OnOutputCommitted(const engine::ProcessingResult& result) override;
   void OnBackpressureRejected() override;
   void OnSnapshotTaken(int64_t duration_ms) override;
+  void OnSnapshotInstalled() override;
 
   // The driver thread.
   void OnJournalIo(const replication::JournalIo& io);
@@ -93,6 +95,7 @@ class PartitionMetrics final : public PartitionObserver {
   prometheus::Counter& snapshots_;
   prometheus::Gauge& snapshot_age_;
   prometheus::Gauge& snapshot_duration_;
+  prometheus::Counter& snapshot_installs_;
   prometheus::Counter& processed_;
   monitoring::Histogram& processing_latency_;
   prometheus::Gauge& backlog_;

@@ -121,6 +121,7 @@ TEST_F(BrokerMetricsTest, FollowsProcessingBackpressureSnapshotsAndJournal) {
   partition_->OnCommandProcessed(-1);  // clocks may step back: counted as 0
   partition_->OnBackpressureRejected();
   partition_->OnSnapshotTaken(1500);
+  partition_->OnSnapshotInstalled();
   engine::ProcessingResult result;
   result.records.push_back(Event(record::JobIntent::kCreated, fb::JobRecordT()));
   partition_->OnOutputCommitted(result);
@@ -137,6 +138,7 @@ TEST_F(BrokerMetricsTest, FollowsProcessingBackpressureSnapshotsAndJournal) {
   EXPECT_EQ(Get("waggle_backpressure_rejected_total"), 1);
   EXPECT_EQ(Get("waggle_snapshots_total"), 1);
   EXPECT_EQ(Get("waggle_snapshot_duration_seconds"), 1.5);
+  EXPECT_EQ(Get("waggle_snapshot_installs_total"), 1);
   EXPECT_EQ(Get("waggle_jobs_created_total"), 1);
   EXPECT_EQ(Get("waggle_journal_append_latency_seconds"), 1);
   EXPECT_EQ(Get("waggle_journal_fsync_latency_seconds"), 1);

@@ -112,9 +112,10 @@ struct CountingObserver final : PartitionObserver {
   }
   void OnBackpressureRejected() override { rejected++; }
   void OnSnapshotTaken(int64_t) override { snapshots++; }
+  void OnSnapshotInstalled() override { installs++; }
 
   std::atomic<int> role_changes{0}, processed{0}, negative_latencies{0}, committed_records{0},
-      rejected{0}, snapshots{0};
+      rejected{0}, snapshots{0}, installs{0};
 };
 
 class PartitionTest : public ::testing::Test {
@@ -686,6 +687,7 @@ TEST_F(PartitionTest, FarBehindFollowerInstallsTheLeadersSnapshot) {
   std::vector<raft::NodeId> all = {1, 2, 3};
   ExpectConverged(all);
   EXPECT_GE(Member(lagging)->status().snapshot_index, snapshot);  // installed, not replayed
+  EXPECT_EQ(Observed(lagging).installs, 1);
   for (int i = 0; i < 5; ++i) ASSERT_EQ(Execute(JobCommand("plain")).outcome, Outcome::kRecord);
   ExpectConverged(all);
 }
