@@ -196,7 +196,7 @@ Status Broker::Start() {
   if (Status s = b.server->Start(); !s.ok()) return s;
   if (Status s = b.transport->Start(); !s.ok()) return s;
   if (Status s = b.driver->Start(); !s.ok()) return s;
-  std::vector<const Partition*> hosted_partitions;
+  std::vector<Partition*> hosted_partitions;
   for (const auto& p : partitions_) hosted_partitions.push_back(p.get());
   b.monitoring->Attach(b.driver.get(), std::move(hosted_partitions));
   b.monitoring->SetExporterProgress([this](int32_t partition_id) {

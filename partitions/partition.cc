@@ -910,6 +910,18 @@ Status Partition::WithStateStore(const std::function<Status(engine::state::State
   return result.get();
 }
 
+Result<Partition::StateDigest> Partition::ReadStateDigest() {
+  StateDigest out;
+  Status s = WithStateStore([&](engine::state::StateStore& store) {
+    Result<uint64_t> digest = engine::state::Digest(store);
+    if (!digest.ok()) return digest.status();
+    out = {applied_index_, state_position_, engine_->LastProcessedPosition(), *digest};
+    return Status::OK();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
 void Partition::Log(const std::string& line) const {
   std::string full = "partition " + std::to_string(options_.partition_id) + " term " +
                      std::to_string(term_) + " " + raft::to_string(role_) + ": " + line;

@@ -194,6 +194,18 @@ class Partition final : public replication::GroupListener {
   // For tests and tools (state digests). Not for the partition thread itself.
   Status WithStateStore(const std::function<Status(engine::state::StateStore&)>& fn);
 
+  // The state's digest (engine::state::Digest) with the positions it covers,
+  // read together on the partition's thread: two members at the same
+  // positions hold the same state exactly when their digests agree. Reads
+  // the whole state, so for checks and tools, not for scraping.
+  struct StateDigest {
+    raft::Index applied_index = 0;
+    int64_t position = 0;  // the last record whose effects the state holds
+    int64_t processed_position = -1;
+    uint64_t digest = 0;
+  };
+  Result<StateDigest> ReadStateDigest();
+
   // GroupListener (driver thread): posted to the partition's thread.
   void OnCommitted(replication::GroupId group, const std::vector<raft::Entry>& entries) override;
   void OnRoleChanged(replication::GroupId group, const raft::SoftState& state,

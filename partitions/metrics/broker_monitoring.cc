@@ -1,5 +1,7 @@
 #include "partitions/metrics/broker_monitoring.h"
 
+#include <cstdio>
+
 #include "common/monitoring/process_metrics.h"
 #include "partitions/metrics/broker_health.h"
 
@@ -31,6 +33,12 @@ BrokerMonitoring::BrokerMonitoring(std::string host, int port)
     r.body = PartitionsDocument(Sample()).dump(2) + "\n";
     return r;
   });
+  server_.Handle("/partitions/digest", [this] {
+    monitoring::HttpResponse r;
+    r.content_type = "application/json";
+    r.body = Digests().dump(2) + "\n";
+    return r;
+  });
 }
 
 BrokerMonitoring::~BrokerMonitoring() {
@@ -50,7 +58,7 @@ std::function<void(const replication::JournalIo&)> BrokerMonitoring::JournalIoHo
 }
 
 void BrokerMonitoring::Attach(const replication::MultiRaft* driver,
-                              std::vector<const Partition*> partitions) {
+                              std::vector<Partition*> partitions) {
   std::lock_guard lock(mu_);
   driver_ = driver;
   partitions_ = std::move(partitions);
@@ -85,6 +93,32 @@ std::map<int32_t, PartitionSample> BrokerMonitoring::Sample() const {
     if (exporter_progress_) s.exporters = exporter_progress_(p->id());
   }
   return samples;
+}
+
+nlohmann::json BrokerMonitoring::Digests() const {
+  // Read without mu_, so that probes and scrapes do not wait while the
+  // states are read; the partitions outlive Stop, which ends this thread.
+  std::vector<Partition*> partitions;
+  {
+    std::lock_guard lock(mu_);
+    partitions = partitions_;
+  }
+  nlohmann::json doc = nlohmann::json::array();
+  for (Partition* p : partitions) {
+    Result<Partition::StateDigest> d = p->ReadStateDigest();
+    if (!d.ok()) {
+      doc.push_back({{"partition", p->id()}, {"error", d.status().ToString()}});
+      continue;
+    }
+    char digest[17];
+    std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(d->digest));
+    doc.push_back({{"partition", p->id()},
+                   {"appliedIndex", d->applied_index},
+                   {"position", d->position},
+                   {"processedPosition", d->processed_position},
+                   {"digest", digest}});
+  }
+  return doc;
 }
 
 }  // namespace waggle::partitions

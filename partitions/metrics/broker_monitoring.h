@@ -6,6 +6,8 @@
 //                replication and the command API running), then 200
 //   /ready       200 when BrokerReadiness holds, else 503 with the reason
 //   /partitions  JSON status of every hosted partition
+//   /partitions/digest  each hosted partition's state digest and the
+//                positions it covers (reads the whole state: for checks)
 // It serves from before the partitions open, so that probes get answers
 // during a long replay.
 #pragma once
@@ -14,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -39,8 +42,9 @@ class BrokerMonitoring {
   std::function<void(const replication::JournalIo&)> JournalIoHook();
 
   // The broker has started: /startup turns 200, and /ready, /partitions and
-  // the gauges read these. REQUIRES: they outlive Stop().
-  void Attach(const replication::MultiRaft* driver, std::vector<const Partition*> partitions);
+  // the gauges read these (only /partitions/digest goes through the
+  // partitions' threads). REQUIRES: they outlive Stop().
+  void Attach(const replication::MultiRaft* driver, std::vector<Partition*> partitions);
 
   // Seam for the exporters: the progress of the exporters running on this
   // member for a partition (none while unset).
@@ -51,13 +55,14 @@ class BrokerMonitoring {
 
  private:
   std::map<int32_t, PartitionSample> Sample() const;
+  nlohmann::json Digests() const;
 
   const std::shared_ptr<BrokerMetrics> metrics_;
   monitoring::MonitoringServer server_;
 
   mutable std::mutex mu_;
   const replication::MultiRaft* driver_ = nullptr;  // guarded by mu_; null until started
-  std::vector<const Partition*> partitions_;        // guarded by mu_
+  std::vector<Partition*> partitions_;              // guarded by mu_
   std::function<std::vector<ExporterProgress>(int32_t)> exporter_progress_;  // guarded by mu_
 };
 
