@@ -169,6 +169,10 @@ Status Partition::Open(replication::GroupOptions group) {
   }
   applied_index_ = snapshot_.index;
   if (Status s = Recover(); !s.ok()) return s;
+  if (snapshot_.data) {
+    Log("started from the snapshot at index " + std::to_string(snapshot_.index) + " (position " +
+        std::to_string(state_position_) + "); the committed log after it follows");
+  }
   last_request_id_ = Now() * 1000;  // request ids of an earlier run are never reused
   last_snapshot_time_ = Now();
   opened_at_ = Now();
