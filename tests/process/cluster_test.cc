@@ -21,6 +21,7 @@
 
 #include "common/record/key.h"
 #include "engine/processing/messages.h"
+#include "tests/monitoring/http_get.h"
 #include "tests/process/cluster_processes.h"
 
 namespace waggle::test_processes {
@@ -36,6 +37,8 @@ class ClusterTest : public ::testing::Test {
   // Every broker exports to JSON-lines files in export-<n>/ of the cluster's
   // directory.
   virtual bool WithFileExporters() const { return false; }
+  // Passed to every broker after the fixture's own flags.
+  virtual std::vector<std::string> ExtraBrokerFlags() const { return {}; }
 
   std::string ExportDirectory(int n) const {
     return cluster_->directory() + "/export-" + std::to_string(n);
@@ -46,6 +49,7 @@ class ClusterTest : public ::testing::Test {
     options.waggle_binary = WAGGLE_BINARY;
     options.broker_flags = {"--cluster.raft.heartbeatInterval=100ms",
                             "--cluster.raft.electionTimeout=1s", "--data.fsync=false"};
+    for (const std::string& flag : ExtraBrokerFlags()) options.broker_flags.push_back(flag);
     if (WithFileExporters()) {
       options.broker_yaml = [this](int n) {
         return "waggle:\n  broker:\n    exporters:\n      files:\n        type: file\n"
@@ -359,6 +363,170 @@ TEST_F(ExportingClusterTest, ExportsHaveNoGapAcrossALeaderKill) {
   for (int p = 1; p <= 3; ++p) {
     std::cout << "partition " << p << ": " << exported.positions[p].size() << " records exported\n";
   }
+}
+
+// Brokers that snapshot every second (and so compact their logs), read
+// through their monitoring ports: /partitions, /partitions/digest, /metrics.
+class SnapshottingClusterTest : public ClusterTest {
+ protected:
+  std::vector<std::string> ExtraBrokerFlags() const override {
+    return {"--data.snapshotPeriod=1s"};
+  }
+
+  // Broker n's JSON array at `path`, by partition id; empty if it does not
+  // answer.
+  std::map<int, json> ByPartition(int n, const std::string& path) {
+    std::map<int, json> out;
+    test_http::HttpResult r = test_http::HttpGet(cluster_->monitoring_port(n), path);
+    json doc = json::parse(r.body, nullptr, false);
+    if (r.status != 200 || !doc.is_array()) return out;
+    for (const json& p : doc) out[p["partition"].get<int>()] = p;
+    return out;
+  }
+
+  // The value of broker n's series `name{partition="p"}`, -1 if absent.
+  double Metric(int n, const std::string& name, int partition) {
+    test_http::HttpResult r = test_http::HttpGet(cluster_->monitoring_port(n), "/metrics");
+    const std::string series = name + "{partition=\"" + std::to_string(partition) + "\"} ";
+    std::istringstream lines(r.body);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind(series, 0) == 0) return std::stod(line.substr(series.size()));
+    }
+    return -1;
+  }
+
+  // Polls `done` every 200 ms for at most `timeout`.
+  static bool Eventually(std::chrono::milliseconds timeout, const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (done()) return true;
+      std::this_thread::sleep_for(200ms);
+    }
+    return done();
+  }
+
+  // Waits until every broker reports every partition's state at the same
+  // applied index and positions (the state digest and those are read
+  // together), then expects the digests to agree.
+  void ExpectSameStateEverywhere() {
+    std::map<int, std::vector<json>> states;  // by partition, in broker order
+    const bool settled = Eventually(30s, [&] {
+      states.clear();
+      for (int n = 0; n < cluster_->brokers(); ++n) {
+        for (auto& [p, d] : ByPartition(n, "/partitions/digest")) states[p].push_back(d);
+      }
+      if (states.size() != 3) return false;
+      for (const auto& [p, members] : states) {
+        if (members.size() != 3 || members[0].contains("error")) return false;
+        for (const json& m : members) {
+          if (m["appliedIndex"] != members[0]["appliedIndex"] ||
+              m["position"] != members[0]["position"] ||
+              m["processedPosition"] != members[0]["processedPosition"]) {
+            return false;
+          }
+        }
+      }
+      return true;
+    });
+    ASSERT_TRUE(settled) << "the members never reached the same positions: " << json(states).dump();
+    for (const auto& [p, members] : states) {
+      for (const json& m : members) {
+        EXPECT_EQ(m["digest"], members[0]["digest"])
+            << "partition " << p << ": " << json(members).dump();
+      }
+      std::cout << "partition " << p << ": digest " << members[0]["digest"].get<std::string>()
+                << " at position " << members[0]["position"] << " on every broker\n";
+    }
+  }
+};
+
+// A broker SIGKILLed under load, with a snapshot of every partition in its
+// journal and log entries after it, restarts from them and reaches the state
+// its peers hold, digest for digest.
+TEST_F(SnapshottingClusterTest, BrokerRestartedAfterSigkillReplaysToThePeersState) {
+  const int victim = 2;
+  EXPECT_EQ(ZeebeNodeLoad(100, 100, 60)["completed"], 100);
+  // Instances left waiting at their job, so that the state holds some.
+  for (int i = 0; i < 6; ++i) ZbctlJson("create instance one-task");
+  std::future<json> load =
+      std::async(std::launch::async, [&] { return ZeebeNodeLoad(300, 100, 90); });
+  std::map<int, json> before;
+  ASSERT_TRUE(Eventually(30s, [&] {
+    before = ByPartition(victim, "/partitions");
+    if (before.size() != 3) return false;
+    for (const auto& [p, s] : before) {
+      if (s["snapshotIndex"] == 0 || s["appliedIndex"] <= s["snapshotIndex"]) return false;
+    }
+    return true;
+  })) << json(before).dump();
+  cluster_->Signal(victim, SIGKILL);
+  for (const auto& [p, s] : before) {
+    std::cout << "partition " << p << ": broker " << victim << " killed with a snapshot at index "
+              << s["snapshotIndex"] << ", applied " << s["appliedIndex"] << "\n";
+  }
+  ASSERT_TRUE(cluster_->StartBroker(victim).ok());
+
+  json summary = load.get();
+  EXPECT_EQ(summary["acknowledged"], 300);
+  EXPECT_EQ(summary["completed"], 300);
+  // Each of its partitions started from its snapshot, then replayed the log.
+  const std::string restarted = "[broker-" + std::to_string(victim) + "] ";
+  std::istringstream output(cluster_->AllOutput());
+  std::set<std::string> started_from_snapshot;
+  for (std::string line; std::getline(output, line);) {
+    const size_t at = line.find("started from the snapshot");
+    if (line.rfind(restarted, 0) == 0 && at != std::string::npos) {
+      started_from_snapshot.insert(line.substr(line.find("partition "), 12));
+    }
+  }
+  EXPECT_EQ(started_from_snapshot.size(), 3u) << cluster_->AllOutput();
+  ExpectSameStateEverywhere();
+}
+
+// A follower frozen (SIGSTOP) while the leaders snapshot and compact their
+// logs past everything it holds catches up, once resumed, by installing
+// their snapshots, and then holds the same state as its peers.
+TEST_F(SnapshottingClusterTest, FrozenFollowerCatchesUpThroughSnapshotInstalls) {
+  const int frozen = 1;
+  EXPECT_EQ(ZeebeNodeLoad(50, 100, 60)["completed"], 50);
+  cluster_->Signal(frozen, SIGSTOP);
+  // The frozen broker holds no entry beyond what the others held after it stopped.
+  std::map<int, int64_t> last_index;
+  for (int n = 0; n < cluster_->brokers(); ++n) {
+    if (n == frozen) continue;
+    for (const auto& [p, s] : ByPartition(n, "/partitions")) {
+      last_index[p] = std::max(last_index[p], s["lastLogIndex"].get<int64_t>());
+    }
+  }
+  ASSERT_EQ(last_index.size(), 3u);
+  std::future<json> load =
+      std::async(std::launch::async, [&] { return ZeebeNodeLoad(300, 100, 90); });
+  // Every partition's leader snapshots, and compacts its log, past that.
+  std::string seen;
+  const bool compacted = Eventually(60s, [&] {
+    std::set<int> past;
+    seen.clear();
+    for (int n = 0; n < cluster_->brokers(); ++n) {
+      if (n == frozen) continue;
+      for (const auto& [p, s] : ByPartition(n, "/partitions")) {
+        if (s["role"] == "leader" && s["snapshotIndex"].get<int64_t>() > last_index[p]) {
+          past.insert(p);
+        }
+        seen += s.dump() + "\n";
+      }
+    }
+    return past.size() == 3;
+  });
+  json summary = load.get();
+  EXPECT_EQ(summary["completed"], 300);
+  cluster_->Signal(frozen, SIGCONT);
+  ASSERT_TRUE(compacted) << seen;
+  for (int p = 1; p <= 3; ++p) {
+    EXPECT_TRUE(
+        Eventually(30s, [&] { return Metric(frozen, "waggle_snapshot_installs_total", p) >= 1; }))
+        << "partition " << p;
+  }
+  ExpectSameStateEverywhere();
 }
 
 // The README's main command, with its demo, on free ports: starts, runs an
