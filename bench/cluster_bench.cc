@@ -12,7 +12,10 @@
 // Prints per path: completed instances/s, start-to-end latency (creation
 // sent -> job completion acknowledged, the instance's last step) p50/p99,
 // the round trip of a creation p50/p99, each broker's (and the gateway's)
-// RSS and CPU; then the time to ready after a restart.
+// RSS and CPU; then, after a restart of broker 0 on a log of every record of
+// the run (no snapshot within the default 5 minutes), the time until it
+// knows every leader and until it has replayed that log, and its own log
+// lines of that start.
 // Not a test: run by hand (docs/benchmarks.md).
 #include <signal.h>
 #include <unistd.h>
@@ -24,6 +27,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -31,6 +35,7 @@
 
 #include "bench/command_api_load.h"
 #include "bench/gateway_load.h"
+#include "tests/monitoring/http_get.h"
 #include "tests/process/cluster_processes.h"
 
 namespace waggle::bench {
@@ -117,6 +122,20 @@ ProcessUsage UsageOf(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) usage.rss_mib = std::stod(line.substr(6)) / 1024.0;
   }
   return usage;
+}
+
+// The last record position each partition of the broker with this
+// monitoring port has applied from its committed log (/partitions); empty if
+// it does not answer.
+std::map<int, int64_t> CommitPositions(int monitoring_port) {
+  std::map<int, int64_t> positions;
+  test_http::HttpResult r = test_http::HttpGet(monitoring_port, "/partitions");
+  nlohmann::json doc = nlohmann::json::parse(r.body, nullptr, false);
+  if (r.status != 200 || !doc.is_array()) return positions;
+  for (const nlohmann::json& p : doc) {
+    positions[p["partition"].get<int>()] = p["commitPosition"].get<int64_t>();
+  }
+  return positions;
 }
 
 double Percentile(std::vector<double> values, double p) {
@@ -274,13 +293,42 @@ int Run(const Options& options) {
   }
 
   // Restart: broker 0 stopped and started on its data.
+  const std::map<int, int64_t> before = CommitPositions((*cluster)->monitoring_port(0));
+  int64_t records = 0;
+  for (const auto& [p, position] : before) records += position;
   (*cluster)->Signal(0, SIGTERM);
   (*cluster)->WaitExit(0, 20s);
   const auto restarting = Clock::now();
   if (Status s = (*cluster)->StartBroker(0); !s.ok()) Die(s.ToString());
   if (!(*cluster)->WaitForLeaders(60s, 0).ok()) Die("restarted broker 0 never knew every leader");
-  std::printf("broker 0 ready %.0f ms after a restart, its log holding %zu instances\n",
-              MillisSince(restarting), direct.end_to_end_ms.size() + gateway.end_to_end_ms.size());
+  const double ready_after = MillisSince(restarting);
+  // Replayed: every partition applied as far as before the restart.
+  for (bool replayed = false; !replayed; std::this_thread::sleep_for(10ms)) {
+    const std::map<int, int64_t> now = CommitPositions((*cluster)->monitoring_port(0));
+    replayed = now.size() == before.size();
+    for (const auto& [p, position] : before) replayed = replayed && now.at(p) >= position;
+    if (Clock::now() - restarting > 120s) Die("restarted broker 0 never replayed its log");
+  }
+  std::printf(
+      "broker 0 restarted on a log of %lld records (%zu instances): it knew every leader %.0f ms "
+      "after the restart and had replayed its log %.0f ms after it\n",
+      static_cast<long long>(records), direct.end_to_end_ms.size() + gateway.end_to_end_ms.size(),
+      ready_after, MillisSince(restarting));
+  // Its own account since the restart: "starting" to "ready:" is opening
+  // the partitions (journals read, state restored from snapshots); then when
+  // each partition learned its leader.
+  std::istringstream output((*cluster)->AllOutput());
+  std::vector<std::string> since_restart;
+  for (std::string line; std::getline(output, line);) {
+    if (line.rfind("[broker-0] ", 0) != 0) continue;
+    if (line.find(": starting: ") != std::string::npos) since_restart.clear();
+    if (line.find(": starting: ") != std::string::npos ||
+        line.find(": ready: ") != std::string::npos ||
+        line.find(": leader is broker") != std::string::npos) {
+      since_restart.push_back(line.substr(0, 90));
+    }
+  }
+  for (const std::string& line : since_restart) std::printf("%s\n", line.c_str());
   return 0;
 }
 
