@@ -312,28 +312,9 @@ class PartitionTest : public ::testing::Test {
     return dups;
   }
 
-  // Every state entry but the last processed position, in key order.
-  std::vector<std::pair<std::string, std::string>> StateWithoutPosition(raft::NodeId id) {
-    std::vector<std::pair<std::string, std::string>> entries;
-    Status s = Member(id)->WithStateStore([&](engine::state::StateStore& store) {
-      return store.ForEachEntry([&](std::string_view key, std::string_view value) {
-        if (static_cast<engine::state::ColumnFamily>(key[0]) !=
-            engine::state::ColumnFamily::kLastProcessedPosition) {
-          entries.emplace_back(key, value);
-        }
-        return true;
-      });
-    });
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    return entries;
-  }
-
   // Waits until every running member has applied as far as the first and
-  // holds the same state. `exact`: the last processed positions and state
-  // digests agree too; otherwise everything but the last processed position
-  // (the workflow engine's leader and followers record it differently, see
-  // WorkflowEngineRunsAProcessThroughTheReplicatedLog).
-  void ExpectConverged(const std::vector<raft::NodeId>& members, bool exact = true) {
+  // processed as far, then expects the same state digests.
+  void ExpectConverged(const std::vector<raft::NodeId>& members) {
     ASSERT_FALSE(members.empty());
     const raft::NodeId first = members.front();
     EXPECT_TRUE(WaitUntil([&] {
@@ -341,21 +322,12 @@ class PartitionTest : public ::testing::Test {
       for (raft::NodeId id : members) {
         const PartitionStatus o = Member(id)->status();
         if (o.last_position != s.last_position ||
-            (exact && o.last_processed_position != s.last_processed_position)) {
+            o.last_processed_position != s.last_processed_position) {
           return false;
         }
       }
       return true;
     }));
-    if (!exact) {
-      const auto state = StateWithoutPosition(first);
-      EXPECT_GE(state.size(), 3u);  // at least the deployed process
-      for (raft::NodeId id : members) {
-        EXPECT_TRUE(StateWithoutPosition(id) == state)
-            << "member " << id << " differs from member " << first;
-      }
-      return;
-    }
     const uint64_t digest = DigestOf(first);
     for (raft::NodeId id : members) {
       EXPECT_EQ(DigestOf(id), digest) << "member " << id << " differs from member " << first;
@@ -792,11 +764,8 @@ TEST_F(PartitionTest, WorkflowEngineRunsAProcessThroughTheReplicatedLog) {
     }
     return false;
   }));
-  // Same state everywhere, except the last processed position: the engine's
-  // ProcessCommand records the command's position, Replay the highest source
-  // position, which includes follow-up commands processed in the same batch
-  // (positions after the command's). To settle in engine/ (see docs/broker.md).
-  ExpectConverged({1, 2, 3}, /*exact=*/false);
+  // The same state everywhere, digest for digest.
+  ExpectConverged({1, 2, 3});
 }
 
 TEST(BackpressureTest, AimdGrowsOnFastAnswersAndBacksOffOnSlowOnes) {
