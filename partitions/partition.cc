@@ -18,7 +18,6 @@
 #include "exporters/factory.h"
 #include "partitions/log_batch.h"
 #include "partitions/placement.h"
-#include "replication/journal/journal.h"
 
 namespace waggle::partitions {
 
@@ -154,19 +153,22 @@ Partition::~Partition() {
 Status Partition::Open(replication::GroupOptions group) {
   group_ = group.id;
   self_ = group.raft.id;
-  journal_dir_ = group.dir;
   std::error_code ec;
   fs::create_directories(group.dir, ec);
   if (ec) return Status::IOError("cannot create " + group.dir + ": " + ec.message());
-  {
-    // The journal's snapshot is where the state starts from.
-    Result<std::unique_ptr<journal::Journal>> journal =
-        journal::Journal::Open(group.dir, group.journal);
-    if (!journal.ok()) return journal.status();
-    raft::Snapshot s = (*journal)->snapshot();
-    if (!s.empty()) snapshot_ = {s.meta.index, s.data};
-    fresh_ = (*journal)->hard_state().term == 0 && (*journal)->last_index() == 0 && s.empty();
-  }
+  // Committed entries after the journal's snapshot are delivered from the
+  // driver's start on (Raft's applied index starts at the snapshot).
+  group.raft.applied = 0;
+  group.listener = this;
+  group.accepts_entries = [this] { return !refusing_entries_.load(std::memory_order_relaxed); };
+  if (Status s = driver_->AddGroup(group); !s.ok()) return s;
+  // The journal's snapshot is where the state starts from.
+  Result<raft::Snapshot> snapshot = driver_->LatestSnapshot(group_);
+  if (!snapshot.ok()) return snapshot.status();
+  if (!snapshot->empty()) snapshot_ = {snapshot->meta.index, snapshot->data};
+  Result<replication::GroupState> journal_state = driver_->State(group_);
+  if (!journal_state.ok()) return journal_state.status();
+  fresh_ = journal_state->term == 0 && journal_state->last_index == 0 && snapshot->empty();
   applied_index_ = snapshot_.index;
   if (Status s = Recover(); !s.ok()) return s;
   if (snapshot_.data) {
@@ -176,10 +178,6 @@ Status Partition::Open(replication::GroupOptions group) {
   last_request_id_ = Now() * 1000;  // request ids of an earlier run are never reused
   last_snapshot_time_ = Now();
   opened_at_ = Now();
-  group.raft.applied = applied_index_;
-  group.listener = this;
-  group.accepts_entries = [this] { return !refusing_entries_.load(std::memory_order_relaxed); };
-  if (Status s = driver_->AddGroup(group); !s.ok()) return s;
   Publish();
   thread_.Start(options_.tick, [this] { Tick(); });
   return Status::OK();
@@ -300,6 +298,14 @@ void Partition::OnCommitted(replication::GroupId, const std::vector<raft::Entry>
 }
 
 void Partition::OnRoleChanged(replication::GroupId, const raft::SoftState& state, raft::Term term) {
+  {
+    // Published at once, not by the partition's thread: after a restart it
+    // may replay a long log first, and the topology must not wait for that.
+    std::lock_guard lock(status_mu_);
+    status_.role = state.role;
+    status_.leader = state.leader;
+    status_.term = term;
+  }
   thread_.Post([this, state, term] { ChangeRole(state, term); });
 }
 
@@ -883,9 +889,6 @@ void Partition::Fail(const Status& status) {
 
 void Partition::Publish() {
   std::lock_guard lock(status_mu_);
-  status_.role = role_;
-  status_.leader = leader_;
-  status_.term = term_;
   status_.healthy = !failed_;
   status_.processing = ready_;
   status_.last_processed_position = engine_ ? engine_->LastProcessedPosition() : -1;

@@ -262,7 +262,6 @@ class Partition final : public replication::GroupListener {
   replication::MultiRaft* const driver_;
   replication::GroupId group_ = 0;
   raft::NodeId self_ = raft::kNoNode;
-  std::string journal_dir_;
   // Open found a journal that never saw a term; cleared once campaigned.
   bool fresh_ = false;
   int64_t opened_at_ = 0;

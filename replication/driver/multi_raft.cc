@@ -181,6 +181,12 @@ class MultiRaft::Loop {
     return it->second->journal->entries(lo, commit + 1, max_bytes, out);
   }
 
+  Result<raft::Snapshot> LatestSnapshot(GroupId id) const {
+    auto it = groups_.find(id);
+    if (it == groups_.end()) return Status::NotFound("group " + std::to_string(id));
+    return it->second->journal->snapshot();
+  }
+
   Result<GroupState> State(GroupId id) const {
     auto it = groups_.find(id);
     if (it == groups_.end()) return Status::NotFound("group " + std::to_string(id));
@@ -508,6 +514,10 @@ void MultiRaft::Snapshot(GroupId group, raft::Index index, std::shared_ptr<const
 Status MultiRaft::ReadCommitted(GroupId group, raft::Index lo, size_t max_bytes,
                                 std::vector<raft::Entry>* out) const {
   return loop_->ReadCommitted(group, lo, max_bytes, out);
+}
+
+Result<raft::Snapshot> MultiRaft::LatestSnapshot(GroupId group) const {
+  return loop_->LatestSnapshot(group);
 }
 
 Result<GroupState> MultiRaft::State(GroupId group) const {

@@ -127,6 +127,9 @@ class MultiRaft {
   Status ReadCommitted(GroupId group, raft::Index lo, size_t max_bytes,
                        std::vector<raft::Entry>* out) const;
 
+  // The group's latest snapshot as its journal holds it (empty if none): what
+  // a state machine starts from, without opening the journal a second time.
+  Result<raft::Snapshot> LatestSnapshot(GroupId group) const;
   Result<GroupState> State(GroupId group) const;
   Result<journal::JournalUsage> JournalUsage(GroupId group) const;
   std::vector<GroupId> Groups() const;
