@@ -87,11 +87,16 @@ Status RedisStreamsExporter::Export(const record::fb::Record& record) {
   const int64_t position = record.position();
   // A record already in the batch is handed again after a failed flush.
   if (position > last_buffered_) {
-    // Verified records carry a known value type.
-    std::string_view type =
-        record::ValueTypeName(static_cast<record::ValueType>(record.value_type())).value_or("");
-    batch_.push_back(Entry{position, stream_prefix_ + std::string(type),
-                           record::ToJsonText(record::RecordToJson(record))});
+    const uint8_t value_type = record.value_type();
+    if (streams_[value_type].empty()) {
+      // Verified records carry a known value type.
+      streams_[value_type] =
+          stream_prefix_ +
+          std::string(
+              record::ValueTypeName(static_cast<record::ValueType>(value_type)).value_or(""));
+    }
+    record::AppendRecordJson(record, &texts_);
+    batch_.push_back(Entry{position, value_type, texts_.size()});
     last_buffered_ = position;
   }
   if (static_cast<int64_t>(batch_.size()) >= batch_size_) return Flush();
@@ -109,23 +114,27 @@ Status RedisStreamsExporter::Flush() {
   const std::string key_count = std::to_string(1 + batch_.size());
   const std::string max_len = std::to_string(max_len_);
   const std::string partition = std::to_string(partition_id_);
-  std::vector<std::string> positions;
-  positions.reserve(batch_.size());
-  std::vector<std::string_view> args = {"EVAL", kScript, key_count, high_water_key_};
-  for (const Entry& entry : batch_) args.push_back(entry.stream);
-  args.push_back(max_len);
-  args.push_back(partition);
-  for (const Entry& entry : batch_) {
-    args.push_back(positions.emplace_back(std::to_string(entry.position)));
-    args.push_back(entry.json);
+  // Reserved up front: args_ points into positions_.
+  positions_.resize(batch_.size());
+  args_.assign({"EVAL", kScript, key_count, high_water_key_});
+  for (const Entry& entry : batch_) args_.push_back(streams_[entry.value_type]);
+  args_.push_back(max_len);
+  args_.push_back(partition);
+  size_t start = 0;
+  for (size_t i = 0; i < batch_.size(); ++i) {
+    positions_[i] = std::to_string(batch_[i].position);
+    args_.push_back(positions_[i]);
+    args_.push_back(std::string_view(texts_).substr(start, batch_[i].end - start));
+    start = batch_[i].end;
   }
-  Result<RedisReply> reply = connection_->Command(args);
+  Result<RedisReply> reply = connection_->Command(args_);
   if (!reply.ok()) {
     if (reply.status().code() == Status::Code::kIOError) connection_.reset();
     return Named(reply.status());
   }
   const int64_t acknowledged = batch_.back().position;
   batch_.clear();
+  texts_.clear();
   controller_->UpdateLastExportedPosition(acknowledged);
   return Status::OK();
 }

@@ -20,10 +20,12 @@
 // reconnects with its own back-off, doubling from flushIntervalMs to 10 s.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "exporters/exporter.h"
@@ -49,8 +51,8 @@ class RedisStreamsExporter : public Exporter {
  private:
   struct Entry {
     int64_t position;
-    std::string stream;
-    std::string json;
+    uint8_t value_type;  // its stream is streams_[value_type]
+    size_t end;          // its JSON text ends here in texts_ (and starts where the last ended)
   };
 
   // Sends the pending batch; acknowledges it once Redis replied.
@@ -75,7 +77,11 @@ class RedisStreamsExporter : public Exporter {
   ScheduledTask flush_task_;
   std::unique_ptr<RedisConnection> connection_;  // null while disconnected
   std::vector<Entry> batch_;
-  int64_t last_buffered_ = -1;  // position of the last record taken
+  std::string texts_;                     // the batch's JSON texts, one after the other (reused)
+  std::array<std::string, 256> streams_;  // stream names by value type code, made when first used
+  std::vector<std::string> positions_;    // reused by Flush
+  std::vector<std::string_view> args_;    // reused by Flush
+  int64_t last_buffered_ = -1;            // position of the last record taken
 };
 
 }  // namespace waggle::exporters
