@@ -3,17 +3,9 @@
 // on every write so that what Redis acknowledged survives SIGKILL.
 #include "exporters/redis/redis_streams_exporter.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -23,6 +15,7 @@
 #include "exporters/factory.h"
 #include "exporters/redis/redis_connection.h"
 #include "tests/exporters/fakes.h"
+#include "tests/exporters/redis_server.h"
 
 namespace waggle::exporters {
 namespace {
@@ -34,99 +27,9 @@ using ::testing::ElementsAre;
 using testing::FakeSource;
 using testing::FakeStore;
 using testing::MakeRecord;
-
-namespace fs = std::filesystem;
-
-int FreeLoopbackPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    return 0;
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// A redis-server child process; Kill and Start again keep port and data.
-class RedisServer {
- public:
-  RedisServer()
-      : dir_(fs::temp_directory_path() / ("waggle-redis-" + std::to_string(::getpid()) + "-" +
-                                          std::to_string(FreeLoopbackPort()))),
-        port_(FreeLoopbackPort()) {
-    fs::create_directories(dir_);
-  }
-  ~RedisServer() {
-    Kill();
-    fs::remove_all(dir_);
-  }
-
-  int port() const { return port_; }
-
-  // Starts the server and waits until it answers PING.
-  ::testing::AssertionResult Start() {
-    std::string port = std::to_string(port_);
-    std::string log = (dir_ / "redis.log").string();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::execl(WAGGLE_REDIS_SERVER, "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
-              "--dir", dir_.c_str(), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
-              "--daemonize", "no", "--logfile", log.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    for (int i = 0; i < 500; ++i) {
-      Result<std::unique_ptr<RedisConnection>> c = Connect();
-      if (c.ok()) {
-        std::string_view ping[] = {"PING"};
-        if ((*c)->Command(ping).ok()) return ::testing::AssertionSuccess();
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return ::testing::AssertionFailure() << "redis-server did not answer on port " << port_;
-  }
-
-  void Kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
-  Result<std::unique_ptr<RedisConnection>> Connect() const {
-    return RedisConnection::Connect("127.0.0.1", port_, 2s);
-  }
-
- private:
-  fs::path dir_;
-  int port_;
-  pid_t pid_ = -1;
-};
-
-struct StreamEntry {
-  std::string id;
-  std::map<std::string, std::string> fields;
-};
-
-std::vector<StreamEntry> XRange(RedisConnection& redis, const std::string& stream) {
-  std::string_view args[] = {"XRANGE", stream, "-", "+"};
-  Result<RedisReply> reply = redis.Command(args);
-  EXPECT_TRUE(reply.ok()) << reply.status().ToString();
-  std::vector<StreamEntry> entries;
-  if (!reply.ok()) return entries;
-  for (const RedisReply& item : reply->elements) {
-    StreamEntry entry{item.elements.at(0).str, {}};
-    const auto& fields = item.elements.at(1).elements;
-    for (size_t i = 0; i + 1 < fields.size(); i += 2)
-      entry.fields[fields[i].str] = fields[i + 1].str;
-    entries.push_back(std::move(entry));
-  }
-  return entries;
-}
+using testing::RedisServer;
+using testing::StreamEntry;
+using testing::XRange;
 
 std::vector<int64_t> Positions(const std::vector<StreamEntry>& entries) {
   std::vector<int64_t> positions;
