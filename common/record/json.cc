@@ -135,8 +135,9 @@ void AppendBase64(const uint8_t* data, size_t size, std::string* out) {
 // Variables and headers are stored as JSON text, embedded as it is: the
 // gateway and the engine accept only valid JSON, but a command is on the log
 // before the engine looks at it, so the text is checked here (a check, no
-// tree): text that is not a JSON document renders as a string. Whitespace between tokens is dropped so that a record stays one line;
-// an empty text is {}.
+// tree): text that is not a JSON document renders as a string. Whitespace
+// between tokens is dropped so that a record stays one line; an empty text
+// is {}.
 void AppendDocument(std::string_view text, std::string* out) {
   if (text.empty()) {
     out->append("{}");
