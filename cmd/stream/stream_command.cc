@@ -81,14 +81,14 @@ int RunStreamCommand(const std::vector<std::string>& args) {
       refusals = 0;
       for (const api::StreamedRecord& r : batch.records()) {
         if (r.position() <= last) continue;
-        Result<nlohmann::json> json = record::EncodedRecordToJson(r.record());
+        Result<std::string> json = record::EncodedRecordToJson(r.record());
         if (!json.ok()) {
           std::fprintf(stderr, "waggle stream: position %lld: %s\n",
                        static_cast<long long>(r.position()), json.status().message().c_str());
           return 1;
         }
-        std::fputs(record::ToJsonText(*json).c_str(), stdout);
-        std::fputc('\n', stdout);
+        json->push_back('\n');
+        std::fwrite(json->data(), 1, json->size(), stdout);
         last = r.position();
         if (options->count > 0 && ++printed == options->count) {
           std::fflush(stdout);

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <system_error>
 
@@ -164,15 +165,20 @@ Status JsonLinesFileExporter::Export(const record::fb::Record& record) {
   }
   // A record already buffered is being handed again after a failed flush.
   if (position > last_buffered_) {
-    std::string line = record::ToJsonText(record::RecordToJson(record));
-    line.push_back('\n');
-    int64_t pending = file_bytes_ + static_cast<int64_t>(buffer_.size());
-    if (pending > 0 && pending + static_cast<int64_t>(line.size()) > max_file_bytes_) {
+    // Rendered straight into the buffer; taken out again (rarely) when it
+    // must start the next file.
+    const size_t start = buffer_.size();
+    record::AppendRecordJson(record, &buffer_);
+    buffer_.push_back('\n');
+    const int64_t pending = file_bytes_ + static_cast<int64_t>(start);
+    if (pending > 0 && pending + static_cast<int64_t>(buffer_.size() - start) > max_file_bytes_) {
+      std::string line(buffer_, start);
+      buffer_.resize(start);
       Status s = Flush();
       if (s.ok()) s = Rotate();
       if (!s.ok()) return s;
+      buffer_ += line;
     }
-    buffer_ += line;
     last_buffered_ = position;
     ++buffered_records_;
   }

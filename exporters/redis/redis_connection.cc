@@ -3,6 +3,8 @@
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
 
+#include <charconv>
+
 namespace waggle::exporters {
 namespace {
 
@@ -18,9 +20,11 @@ RedisReply Copy(const redisReply& reply) {
     case REDIS_REPLY_STATUS: out.type = RedisReply::Type::kStatus; break;
     case REDIS_REPLY_INTEGER: out.type = RedisReply::Type::kInteger; break;
     case REDIS_REPLY_ARRAY: out.type = RedisReply::Type::kArray; break;
+    case REDIS_REPLY_ERROR: out.type = RedisReply::Type::kError; break;
     default: out.type = RedisReply::Type::kNil; break;
   }
-  if (reply.type == REDIS_REPLY_STRING || reply.type == REDIS_REPLY_STATUS) {
+  if (reply.type == REDIS_REPLY_STRING || reply.type == REDIS_REPLY_STATUS ||
+      reply.type == REDIS_REPLY_ERROR) {
     out.str.assign(reply.str, reply.len);
   }
   out.integer = reply.integer;
@@ -48,20 +52,54 @@ RedisConnection::~RedisConnection() {
 }
 
 Result<RedisReply> RedisConnection::Command(std::span<const std::string_view> args) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lengths;
+  std::string command;
+  FormatCommand(args, &command);
+  Append(command);
+  Result<RedisReply> reply = Read();
+  if (reply.ok() && reply->type == RedisReply::Type::kError) {
+    return Status::Aborted("redis: " + reply->str);
+  }
+  return reply;
+}
+
+void RedisConnection::Append(std::string_view commands) {
+  // Fails only when out of memory, which the next Send or Read reports.
+  (void)redisAppendFormattedCommand(context_, commands.data(), commands.size());
+}
+
+Status RedisConnection::Send() {
+  int done = 0;
+  while (done == 0) {
+    if (redisBufferWrite(context_, &done) != REDIS_OK) return Failed();
+  }
+  return Status::OK();
+}
+
+Result<RedisReply> RedisConnection::Read() {
+  void* reply = nullptr;
+  if (redisGetReply(context_, &reply) != REDIS_OK || reply == nullptr) return Failed();
+  std::unique_ptr<redisReply, void (*)(void*)> owned(static_cast<redisReply*>(reply),
+                                                     freeReplyObject);
+  return Copy(*owned);
+}
+
+Status RedisConnection::Failed() const {
+  return Status::IOError(std::string("redis: ") + context_->errstr);
+}
+
+void FormatCommand(std::span<const std::string_view> args, std::string* out) {
+  char digits[24];
+  auto header = [&](char kind, size_t n) {
+    out->push_back(kind);
+    out->append(digits, std::to_chars(digits, digits + sizeof(digits), n).ptr);
+    out->append("\r\n");
+  };
+  header('*', args.size());
   for (std::string_view arg : args) {
-    argv.push_back(arg.data());
-    lengths.push_back(arg.size());
+    header('$', arg.size());
+    out->append(arg);
+    out->append("\r\n");
   }
-  auto* reply = static_cast<redisReply*>(
-      redisCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lengths.data()));
-  if (reply == nullptr) return Status::IOError(std::string("redis: ") + context_->errstr);
-  std::unique_ptr<redisReply, void (*)(void*)> owned(reply, freeReplyObject);
-  if (reply->type == REDIS_REPLY_ERROR) {
-    return Status::Aborted("redis: " + std::string(reply->str, reply->len));
-  }
-  return Copy(*reply);
 }
 
 }  // namespace waggle::exporters

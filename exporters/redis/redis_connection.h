@@ -17,10 +17,10 @@ struct redisContext;
 namespace waggle::exporters {
 
 struct RedisReply {
-  enum class Type { kString, kArray, kInteger, kNil, kStatus };
+  enum class Type { kString, kArray, kInteger, kNil, kStatus, kError };
   Type type = Type::kNil;
   long long integer = 0;
-  std::string str;                   // kString, kStatus
+  std::string str;                   // kString, kStatus, kError (the server's message)
   std::vector<RedisReply> elements;  // kArray
 };
 
@@ -38,9 +38,26 @@ class RedisConnection {
   // with the server's message for an error reply (the connection stays good).
   Result<RedisReply> Command(std::span<const std::string_view> args);
 
+  // Pipelining: Append queues commands (written by FormatCommand), Send
+  // writes what is queued (at most the timeout), Read reads the next reply
+  // in order (sending first what is still queued). Many commands, one round
+  // trip; and the caller may do other work between Send and Read while the
+  // server executes. Send and Read fail like Command; an error reply is a
+  // reply of type kError, since it answers one command of many.
+  void Append(std::string_view commands);
+  Status Send();
+  Result<RedisReply> Read();
+
  private:
   explicit RedisConnection(redisContext* context) : context_(context) {}
+  Status Failed() const;
+
   redisContext* context_;
 };
+
+// Appends the command `args` to *out in Redis's protocol (RESP), for
+// RedisConnection::Append. Callers that send many commands format them into
+// one reused buffer.
+void FormatCommand(std::span<const std::string_view> args, std::string* out);
 
 }  // namespace waggle::exporters

@@ -1,6 +1,8 @@
 #include "exporters/redis/redis_streams_exporter.h"
 
 #include <algorithm>
+#include <charconv>
+#include <utility>
 
 #include "common/record/json.h"
 #include "common/record/value_type.h"
@@ -44,6 +46,11 @@ if added > 0 then redis.call('SET', KEYS[1], mark) end
 return added
 )lua";
 
+// `value` in decimal, written into `buffer`.
+std::string_view Decimal(int64_t value, char (&buffer)[24]) {
+  return std::string_view(buffer, std::to_chars(buffer, buffer + sizeof(buffer), value).ptr);
+}
+
 }  // namespace
 
 RedisStreamsExporter::~RedisStreamsExporter() {
@@ -85,49 +92,84 @@ Status RedisStreamsExporter::Open(Controller* controller) {
 
 Status RedisStreamsExporter::Export(const record::fb::Record& record) {
   const int64_t position = record.position();
-  // A record already in the batch is handed again after a failed flush.
+  // A record already pending or in flight is handed again after a failed flush.
   if (position > last_buffered_) {
-    // Verified records carry a known value type.
-    std::string_view type =
-        record::ValueTypeName(static_cast<record::ValueType>(record.value_type())).value_or("");
-    batch_.push_back(Entry{position, stream_prefix_ + std::string(type),
-                           record::ToJsonText(record::RecordToJson(record))});
+    const uint8_t value_type = record.value_type();
+    if (streams_[value_type].empty()) {
+      // Verified records carry a known value type.
+      streams_[value_type] =
+          stream_prefix_ +
+          std::string(
+              record::ValueTypeName(static_cast<record::ValueType>(value_type)).value_or(""));
+    }
+    record::AppendRecordJson(record, &pending_.texts);
+    pending_.entries.push_back(Entry{position, value_type, pending_.texts.size()});
     last_buffered_ = position;
   }
-  if (static_cast<int64_t>(batch_.size()) >= batch_size_) return Flush();
+  if (static_cast<int64_t>(pending_.entries.size()) >= batch_size_) return Flush();
   return Status::OK();
 }
 
 Status RedisStreamsExporter::Flush() {
-  if (batch_.empty()) return Status::OK();
+  Status s = Await();
+  if (!s.ok() || pending_.entries.empty()) return s;
+  return Send();
+}
+
+Status RedisStreamsExporter::Send() {
   if (connection_ == nullptr) {
     Result<std::unique_ptr<RedisConnection>> connected =
         RedisConnection::Connect(host_, port_, timeout_);
     if (!connected.ok()) return Named(connected.status());
     connection_ = std::move(*connected);
   }
-  const std::string key_count = std::to_string(1 + batch_.size());
-  const std::string max_len = std::to_string(max_len_);
-  const std::string partition = std::to_string(partition_id_);
-  std::vector<std::string> positions;
-  positions.reserve(batch_.size());
-  std::vector<std::string_view> args = {"EVAL", kScript, key_count, high_water_key_};
-  for (const Entry& entry : batch_) args.push_back(entry.stream);
-  args.push_back(max_len);
-  args.push_back(partition);
-  for (const Entry& entry : batch_) {
-    args.push_back(positions.emplace_back(std::to_string(entry.position)));
-    args.push_back(entry.json);
+  // Formatted here into one reused buffer: per record that is the JSON text
+  // copied once, where hiredis's formatting copied it twice.
+  char count[24], max_len[24], partition[24];
+  args_.assign({"EVAL", kScript, Decimal(1 + static_cast<int64_t>(pending_.entries.size()), count),
+                high_water_key_});
+  for (const Entry& e : pending_.entries) args_.push_back(streams_[e.value_type]);
+  args_.push_back(Decimal(max_len_, max_len));
+  args_.push_back(Decimal(partition_id_, partition));
+  positions_.resize(pending_.entries.size());  // args point into them
+  size_t start = 0;
+  for (size_t i = 0; i < pending_.entries.size(); ++i) {
+    const Entry& e = pending_.entries[i];
+    args_.push_back(Decimal(e.position, positions_[i].digits));
+    args_.push_back(std::string_view(pending_.texts).substr(start, e.end - start));
+    start = e.end;
   }
-  Result<RedisReply> reply = connection_->Command(args);
-  if (!reply.ok()) {
-    if (reply.status().code() == Status::Code::kIOError) connection_.reset();
-    return Named(reply.status());
-  }
-  const int64_t acknowledged = batch_.back().position;
-  batch_.clear();
-  controller_->UpdateLastExportedPosition(acknowledged);
+  wire_.clear();
+  FormatCommand(args_, &wire_);
+  connection_->Append(wire_);
+  std::swap(pending_, in_flight_);
+  Status sent = connection_->Send();
+  if (!sent.ok()) return Requeue(sent, /*broken=*/true);
   return Status::OK();
+}
+
+Status RedisStreamsExporter::Await() {
+  if (in_flight_.entries.empty()) return Status::OK();
+  Result<RedisReply> reply = connection_->Read();
+  if (!reply.ok()) return Requeue(reply.status(), /*broken=*/true);
+  if (reply->type == RedisReply::Type::kError) {
+    return Requeue(Status::Aborted("redis: " + reply->str), /*broken=*/false);
+  }
+  controller_->UpdateLastExportedPosition(in_flight_.entries.back().position);
+  in_flight_.Clear();
+  return Status::OK();
+}
+
+Status RedisStreamsExporter::Requeue(const Status& status, bool broken) {
+  if (broken) connection_.reset();
+  const size_t shift = in_flight_.texts.size();
+  for (const Entry& e : pending_.entries) {
+    in_flight_.entries.push_back(Entry{e.position, e.value_type, e.end + shift});
+  }
+  in_flight_.texts += pending_.texts;
+  std::swap(pending_, in_flight_);
+  in_flight_.Clear();
+  return Named(status);
 }
 
 void RedisStreamsExporter::ScheduleFlush(std::chrono::milliseconds delay) {
@@ -147,7 +189,7 @@ void RedisStreamsExporter::Close() {
   flush_task_.Cancel();
   if (controller_ != nullptr) {
     // Best effort: what is not acknowledged now is exported again by the next director.
-    (void)Flush();
+    if (Flush().ok()) (void)Await();
     controller_ = nullptr;
   }
   connection_.reset();

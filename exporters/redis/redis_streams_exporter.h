@@ -13,17 +13,21 @@
 // acknowledgement was not yet replicated, even a deposed leader still
 // writing) adds nothing twice: each (partitionId, position) appears once, as
 // long as Redis keeps what it acknowledged (with appendfsync always).
-// A batch is acknowledged only after Redis replied.
+// Batches are pipelined: the exporter renders the next batch while Redis
+// runs this one, and reads its reply before it sends the next (at most one
+// in flight). A batch is acknowledged only after Redis replied.
 //
 // When Redis is unreachable the batch stays pending: Export fails once the
 // batch is full (the director retries with back-off) and the flush tick
 // reconnects with its own back-off, doubling from flushIntervalMs to 10 s.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "exporters/exporter.h"
@@ -49,12 +53,29 @@ class RedisStreamsExporter : public Exporter {
  private:
   struct Entry {
     int64_t position;
-    std::string stream;
-    std::string json;
+    uint8_t value_type;  // its stream is streams_[value_type]
+    size_t end;          // its JSON text ends here in texts (and starts where the last ended)
+  };
+  struct Batch {
+    std::vector<Entry> entries;  // in position order
+    std::string texts;           // the entries' JSON texts, one after the other
+    void Clear() {
+      entries.clear();
+      texts.clear();
+    }
   };
 
-  // Sends the pending batch; acknowledges it once Redis replied.
+  // Reads the reply to the batch in flight and acknowledges it; when that
+  // fails, puts it back in front of the pending batch. Then sends the
+  // pending batch, without waiting for its reply.
   Status Flush();
+  // The in-flight half of Flush.
+  Status Await();
+  // Sends the pending batch; it is then in flight.
+  Status Send();
+  // Puts the batch in flight back in front of the pending one (and drops the
+  // connection when it is broken), returns `status` named.
+  Status Requeue(const Status& status, bool broken);
   void ScheduleFlush(std::chrono::milliseconds delay);
   // `status` with the exporter id in front of its message.
   Status Named(const Status& status) const;
@@ -74,8 +95,17 @@ class RedisStreamsExporter : public Exporter {
   Controller* controller_ = nullptr;
   ScheduledTask flush_task_;
   std::unique_ptr<RedisConnection> connection_;  // null while disconnected
-  std::vector<Entry> batch_;
-  int64_t last_buffered_ = -1;  // position of the last record taken
+  Batch pending_;
+  Batch in_flight_;                       // sent, replies not read yet
+  int64_t last_buffered_ = -1;            // position of the last record taken
+  std::array<std::string, 256> streams_;  // stream names by value type code, made when first used
+  // Reused by Send: the EVAL's arguments, the positions in decimal, the command.
+  std::vector<std::string_view> args_;
+  struct DecimalBuffer {
+    char digits[24];
+  };
+  std::vector<DecimalBuffer> positions_;
+  std::string wire_;
 };
 
 }  // namespace waggle::exporters

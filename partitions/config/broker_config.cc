@@ -200,6 +200,20 @@ Status Apply(BrokerConfig& config, const std::string& path, const std::string& v
   return Status::OK();
 }
 
+// An unquoted YAML scalar as YAML's core schema reads it: an integer or a
+// boolean when it spells one (exporter settings such as `port: 6379` are
+// integers to the exporters), else a string. Quoted scalars stay strings.
+nlohmann::json ScalarToJson(const YAML::Node& node) {
+  const std::string& text = node.Scalar();
+  if (node.Tag() != "?") return text;
+  if (text == "true" || text == "false") return text == "true";
+  int64_t value = 0;
+  const char* begin = text.data() + (text.starts_with('+') ? 1 : 0);
+  auto [end, error] = std::from_chars(begin, text.data() + text.size(), value);
+  if (!text.empty() && error == std::errc() && end == text.data() + text.size()) return value;
+  return text;
+}
+
 nlohmann::json YamlToJson(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Map: {
@@ -212,7 +226,7 @@ nlohmann::json YamlToJson(const YAML::Node& node) {
       for (const auto& item : node) out.push_back(YamlToJson(item));
       return out;
     }
-    case YAML::NodeType::Scalar: return node.Scalar();
+    case YAML::NodeType::Scalar: return ScalarToJson(node);
     default: return nullptr;
   }
 }

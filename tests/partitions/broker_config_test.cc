@@ -105,7 +105,7 @@ waggle:
         className: io.camunda.zeebe.exporter.ElasticsearchExporter
         args:
           url: http://es:9200
-          bulk: { size: 100 }
+          bulk: { size: 100, delay: "5", enabled: true }
 )");
   env_["WAGGLE_BROKER_CLUSTER_PARTITIONSCOUNT"] = "5";
   env_["WAGGLE_BROKER_CLUSTER_NODEID"] = "2";
@@ -123,7 +123,8 @@ waggle:
   ASSERT_EQ(c->exporters.size(), 1u);
   EXPECT_EQ(c->exporters[0].id, "es");
   EXPECT_EQ(c->exporters[0].type, "io.camunda.zeebe.exporter.ElasticsearchExporter");
-  EXPECT_EQ(c->exporters[0].args, R"({"bulk":{"size":"100"},"url":"http://es:9200"})");
+  EXPECT_EQ(c->exporters[0].args,
+            R"({"bulk":{"delay":"5","enabled":true,"size":100},"url":"http://es:9200"})");
   EXPECT_EQ(c->AdvertisedHost(), "b");
   // A peer's command API: its contact point host, one below its internal port.
   EXPECT_EQ(c->CommandAddressOf(2), "c:26501");

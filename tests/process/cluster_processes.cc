@@ -110,9 +110,10 @@ Status ClusterProcesses::StartBroker(int n) {
       "--data.directory=" + dir_->path() + "/broker-" + std::to_string(n),
   };
   args.insert(args.end(), options_.broker_flags.begin(), options_.broker_flags.end());
-  if (options_.broker_yaml) {
+  const std::string yaml = options_.broker_yaml ? options_.broker_yaml(n) : "";
+  if (!yaml.empty()) {
     const std::string file = dir_->path() + "/broker-" + std::to_string(n) + ".yaml";
-    std::ofstream(file) << options_.broker_yaml(n);
+    std::ofstream(file) << yaml;
     args.push_back("--config=" + file);
   }
   const std::string log = LogFile("broker-" + std::to_string(n));

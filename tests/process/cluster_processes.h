@@ -37,7 +37,8 @@ struct ClusterOptions {
   int replication_factor = 3;
   // Passed to every broker after the cluster's own flags.
   std::vector<std::string> broker_flags;
-  // When set: broker n's YAML configuration file (--config), e.g. exporters.
+  // When set and not empty: broker n's YAML configuration file (--config),
+  // e.g. exporters.
   std::function<std::string(int n)> broker_yaml;
 };
 
