@@ -83,10 +83,11 @@ class Engine::Impl {
   int64_t last_processed() const { return last_processed_; }
 
  private:
-  // Commits `transaction` with the key counter (when it moved) and the last
-  // processed position; on failure restores what the engine keeps in memory.
-  Status Commit(state::Transaction& transaction, const Status& error, int64_t counter_before,
-                int64_t position);
+  // Commits `state` (over `transaction`) with the key counter (when it
+  // moved) and the last processed position; on failure restores what the
+  // engine keeps in memory.
+  Status Commit(state::EngineState& state, state::Transaction& transaction, const Status& error,
+                int64_t counter_before, int64_t position);
 
   state::StateStore* store_;
   EngineOptions options_;
@@ -100,10 +101,11 @@ class Engine::Impl {
   std::unordered_map<int64_t, int64_t> batch_roots_;
 };
 
-Status Engine::Impl::Commit(state::Transaction& transaction, const Status& error,
-                            int64_t counter_before, int64_t position) {
+Status Engine::Impl::Commit(state::EngineState& state, state::Transaction& transaction,
+                            const Status& error, int64_t counter_before, int64_t position) {
   Status status = error;
   if (status.ok()) {
+    state.Flush();
     if (keys_.last_counter() != counter_before) {
       std::string counter;
       state::AppendInt64(&counter, keys_.last_counter());
@@ -142,7 +144,7 @@ Result<ProcessingResult> Engine::Impl::ProcessCommand(const record::fb::Record& 
     RecordT queued = result.records[index].record;
     ProcessOneCommand(context, queued);
   }
-  Status status = Commit(transaction, error, counter_before, position);
+  Status status = Commit(state, transaction, error, counter_before, position);
   if (!status.ok()) return status;
   return result;
 }
@@ -172,7 +174,7 @@ Status Engine::Impl::Replay(std::span<const record::fb::Record* const> records) 
     record->UnPackTo(&unpacked);
     applier_.Apply(state, unpacked);
   }
-  return Commit(transaction, error, counter_before, processed);
+  return Commit(state, transaction, error, counter_before, processed);
 }
 
 std::optional<int64_t> Engine::Impl::NextDueDate() {

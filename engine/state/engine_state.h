@@ -28,6 +28,13 @@ struct EngineState {
   EngineState(const EngineState&) = delete;
   EngineState& operator=(const EngineState&) = delete;
 
+  // Writes what the views cache into the transaction; before it commits.
+  void Flush() {
+    element_instances.Flush();
+    variables.Flush();
+    jobs.Flush();
+  }
+
   StateAccess access;
   ProcessState processes;
   ElementInstanceState element_instances;

@@ -1,0 +1,111 @@
+// The decoded values of one column family keyed by an int64, as one
+// transaction reads and writes them. Processing a command reads the same
+// element instance or job several times and writes it several times (every
+// event of the batch changes it); each of those was a LevelDB read, a
+// verify and object-API unpack, and a pack. Here a value is decoded once per
+// transaction, changed in memory, and packed once by Flush, before the
+// transaction commits.
+//
+// A key that was created in this transaction and removed again before the
+// commit is written neither as a value nor as a deletion (a tombstone costs
+// a memtable insert, replay time and a skip in every later scan).
+//
+// REQUIRES: the family is accessed only through this cache while it holds
+// changes (nothing iterates it or reads its bytes), and Flush is called
+// before the transaction commits.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+
+#include "engine/state/state_access.h"
+
+namespace waggle::engine::state {
+
+template <typename Table>
+class TableCache {
+ public:
+  using Value = typename Table::NativeTableType;
+
+  // REQUIRES: `access` outlives the cache.
+  TableCache(StateAccess* access, ColumnFamily family) : access_(access), family_(family) {}
+
+  TableCache(const TableCache&) = delete;
+  TableCache& operator=(const TableCache&) = delete;
+
+  // The value of `key`; null when absent. Valid until the next change of
+  // `key`.
+  const Value* Find(int64_t key) const {
+    Entry& entry = Load(key);
+    return entry.value ? &*entry.value : nullptr;
+  }
+
+  // The value of `key` to change in place; null when absent.
+  Value* FindForUpdate(int64_t key) {
+    Entry& entry = Load(key);
+    if (!entry.value) return nullptr;
+    entry.dirty = true;
+    return &*entry.value;
+  }
+
+  void Put(int64_t key, Value value) {
+    Entry& entry = entries_[key];
+    entry.value = std::move(value);
+    entry.dirty = true;
+  }
+
+  // A value under a key the store has never held (a newly generated key).
+  void Create(int64_t key, Value value) {
+    Entry& entry = entries_[key];
+    entry.value = std::move(value);
+    entry.dirty = true;
+    entry.stored = false;
+  }
+
+  void Remove(int64_t key) {
+    Entry& entry = entries_[key];
+    entry.value.reset();
+    entry.dirty = true;
+  }
+
+  // Writes the changed values into the transaction.
+  void Flush() {
+    for (auto& [key, entry] : entries_) {
+      if (!entry.dirty) continue;
+      if (entry.value && entry.stored) {
+        access_->PutTable<Table>(family_, KeyOf(key), *entry.value);
+      } else if (entry.value) {
+        access_->PutNewTable<Table>(family_, KeyOf(key), *entry.value);
+      } else if (entry.stored) {
+        access_->Delete(family_, KeyOf(key));
+      }
+      entry.dirty = false;
+      // The transaction holds it now: a later removal must reach it.
+      entry.stored = true;
+    }
+  }
+
+ private:
+  struct Entry {
+    std::optional<Value> value;  // nullopt: absent
+    bool dirty = false;          // changed since read or flushed
+    bool stored = true;          // the store may hold the key
+  };
+
+  Entry& Load(int64_t key) const {
+    auto [it, inserted] = entries_.try_emplace(key);
+    if (inserted) {
+      it->second.value = access_->GetTable<Table>(family_, KeyOf(key));
+      it->second.stored = it->second.value.has_value();
+    }
+    return it->second;
+  }
+
+  StateAccess* access_;
+  ColumnFamily family_;
+  mutable std::unordered_map<int64_t, Entry> entries_;
+};
+
+}  // namespace waggle::engine::state
