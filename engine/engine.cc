@@ -95,6 +95,7 @@ class Engine::Impl {
   record::KeyGenerator keys_;
   EventApplier applier_;
   int64_t last_processed_;
+  state::RetainedValues retained_;
   // Replay: the command each processed-in-batch command was processed for
   // (by position), so that events of a batch count as processing the
   // command that started it, as on the leader. Bounded: batches are small.
@@ -120,6 +121,7 @@ Status Engine::Impl::Commit(state::EngineState& state, state::Transaction& trans
     processes_.Clear();
     return status;
   }
+  state.Retain();
   last_processed_ = std::max(last_processed_, position);
   return Status::OK();
 }
@@ -130,8 +132,10 @@ Result<ProcessingResult> Engine::Impl::ProcessCommand(const record::fb::Record& 
   command.UnPackTo(&unpacked);
   state::Transaction transaction = store_->BeginTransaction();
   Status error;
-  state::EngineState state(&transaction, &error);
+  state::EngineState state(&transaction, &error, &retained_);
   ProcessingResult result;
+  // A command's batch is usually a few dozen records: no moves while it grows.
+  result.records.reserve(64);
   Writers writers(&applier_, &state, options_, unpacked.timestamp, &result);
   ProcessingContext context{state, processes_, keys_, options_, writers};
   const int64_t counter_before = keys_.last_counter();
@@ -152,7 +156,7 @@ Result<ProcessingResult> Engine::Impl::ProcessCommand(const record::fb::Record& 
 Status Engine::Impl::Replay(std::span<const record::fb::Record* const> records) {
   state::Transaction transaction = store_->BeginTransaction();
   Status error;
-  state::EngineState state(&transaction, &error);
+  state::EngineState state(&transaction, &error, &retained_);
   const int64_t counter_before = keys_.last_counter();
   int64_t processed = last_processed_;
   for (const record::fb::Record* record : records) {

@@ -147,7 +147,10 @@ void OnEnded(state::EngineState& state, const record::fb::RecordT& event,
   state.element_instances.Remove(key, value.flow_scope_key);
   state.variables.RemoveScope(key);
   if (value.flow_scope_key < 0) {
-    state.access.Delete(ColumnFamily::kAwaitingResults, state::KeyOf(key));
+    // Rarely there (CreateProcessInstanceWithResult): no blind tombstone.
+    if (state.access.Contains(ColumnFamily::kAwaitingResults, state::KeyOf(key))) {
+      state.access.Delete(ColumnFamily::kAwaitingResults, state::KeyOf(key));
+    }
     state.messages.RemoveActiveStartInstance(key);
   }
   UpdateScope(state, value.flow_scope_key, -1, 0);

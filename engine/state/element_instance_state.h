@@ -14,8 +14,11 @@ namespace waggle::engine::state {
 
 class ElementInstanceState {
  public:
-  explicit ElementInstanceState(StateAccess* access)
-      : access_(access), instances_(access, ColumnFamily::kElementInstance) {}
+  using Retained = TableCache<fb::ElementInstance>::Retained;
+
+  // REQUIRES: `access` and `retained` (if not null) outlive this object.
+  ElementInstanceState(StateAccess* access, Retained* retained)
+      : access_(access), instances_(access, ColumnFamily::kElementInstance, retained) {}
 
   // Null when absent; valid until the instance changes.
   const fb::ElementInstanceT* Find(int64_t key) const { return instances_.Find(key); }
@@ -33,6 +36,7 @@ class ElementInstanceState {
   std::vector<int64_t> Children(int64_t flow_scope_key) const;
 
   void Flush() { instances_.Flush(); }
+  void Retain(size_t max_retained) { instances_.Retain(max_retained); }
 
  private:
   StateAccess* access_;

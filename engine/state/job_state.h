@@ -27,7 +27,11 @@ inline constexpr std::string_view kNoCatchEventFound = "NO_CATCH_EVENT_FOUND";
 
 class JobState {
  public:
-  explicit JobState(StateAccess* access) : access_(access), jobs_(access, ColumnFamily::kJobs) {}
+  using Retained = TableCache<fb::StoredJob>::Retained;
+
+  // REQUIRES: `access` and `retained` (if not null) outlive this object.
+  JobState(StateAccess* access, Retained* retained)
+      : access_(access), jobs_(access, ColumnFamily::kJobs, retained) {}
 
   // Null when absent; valid until the job changes.
   const fb::StoredJobT* Find(int64_t key) const { return jobs_.Find(key); }
@@ -49,6 +53,7 @@ class JobState {
 
   // Writes the cached jobs into the transaction (table_cache.h).
   void Flush() { jobs_.Flush(); }
+  void Retain(size_t max_retained) { jobs_.Retain(max_retained); }
 
  private:
   void Unindex(int64_t key, const fb::StoredJobT& stored);

@@ -10,9 +10,16 @@
 // commit is written neither as a value nor as a deletion (a tombstone costs
 // a memtable insert, replay time and a skip in every later scan).
 //
-// REQUIRES: the family is accessed only through this cache while it holds
-// changes (nothing iterates it or reads its bytes), and Flush is called
-// before the transaction commits.
+// Values may also outlive the transaction (Retained, owned by the engine):
+// after a commit, Retain hands the values the transaction read or wrote to
+// the next transactions, which take them from there instead of reading the
+// store (an instance created by one command is read back by the next that
+// touches it). A value is taken out of Retained when a transaction loads or
+// changes it, so a transaction that rolls back leaves no stale value behind.
+//
+// REQUIRES: the family is accessed only through this cache (nothing else
+// writes it, iterates it or reads its bytes), and Flush is called before the
+// transaction commits.
 #pragma once
 
 #include <cstdint>
@@ -28,9 +35,12 @@ template <typename Table>
 class TableCache {
  public:
   using Value = typename Table::NativeTableType;
+  // Committed values by key: the store holds exactly these.
+  using Retained = std::unordered_map<int64_t, Value>;
 
-  // REQUIRES: `access` outlives the cache.
-  TableCache(StateAccess* access, ColumnFamily family) : access_(access), family_(family) {}
+  // REQUIRES: `access` and `retained` (if not null) outlive the cache.
+  TableCache(StateAccess* access, ColumnFamily family, Retained* retained)
+      : access_(access), family_(family), retained_(retained) {}
 
   TableCache(const TableCache&) = delete;
   TableCache& operator=(const TableCache&) = delete;
@@ -51,21 +61,21 @@ class TableCache {
   }
 
   void Put(int64_t key, Value value) {
-    Entry& entry = entries_[key];
+    Entry& entry = Overwrite(key);
     entry.value = std::move(value);
     entry.dirty = true;
   }
 
   // A value under a key the store has never held (a newly generated key).
   void Create(int64_t key, Value value) {
-    Entry& entry = entries_[key];
+    Entry& entry = Overwrite(key);
     entry.value = std::move(value);
     entry.dirty = true;
     entry.stored = false;
   }
 
   void Remove(int64_t key) {
-    Entry& entry = entries_[key];
+    Entry& entry = Overwrite(key);
     entry.value.reset();
     entry.dirty = true;
   }
@@ -87,6 +97,17 @@ class TableCache {
     }
   }
 
+  // After the transaction committed: its values go to Retained (which is
+  // cleared first when it would grow past `max_retained`).
+  void Retain(size_t max_retained) {
+    if (retained_ == nullptr) return;
+    if (retained_->size() + entries_.size() > max_retained) retained_->clear();
+    for (auto& [key, entry] : entries_) {
+      if (entry.value) retained_->insert_or_assign(key, std::move(*entry.value));
+    }
+    entries_.clear();
+  }
+
  private:
   struct Entry {
     std::optional<Value> value;  // nullopt: absent
@@ -96,15 +117,37 @@ class TableCache {
 
   Entry& Load(int64_t key) const {
     auto [it, inserted] = entries_.try_emplace(key);
-    if (inserted) {
-      it->second.value = access_->GetTable<Table>(family_, KeyOf(key));
-      it->second.stored = it->second.value.has_value();
+    if (!inserted) return it->second;
+    Entry& entry = it->second;
+    if (auto retained = TakeRetained(key)) {
+      entry.value = std::move(retained);
+    } else {
+      entry.value = access_->GetTable<Table>(family_, KeyOf(key));
     }
+    entry.stored = entry.value.has_value();
+    return entry;
+  }
+
+  // The entry of `key` about to be overwritten (not read).
+  Entry& Overwrite(int64_t key) {
+    auto [it, inserted] = entries_.try_emplace(key);
+    if (inserted) TakeRetained(key);
     return it->second;
+  }
+
+  // Takes `key` out of Retained.
+  std::optional<Value> TakeRetained(int64_t key) const {
+    if (retained_ == nullptr) return std::nullopt;
+    auto it = retained_->find(key);
+    if (it == retained_->end()) return std::nullopt;
+    std::optional<Value> value(std::move(it->second));
+    retained_->erase(it);
+    return value;
   }
 
   StateAccess* access_;
   ColumnFamily family_;
+  Retained* retained_;
   mutable std::unordered_map<int64_t, Entry> entries_;
 };
 

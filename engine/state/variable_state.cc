@@ -62,7 +62,9 @@ std::vector<Variable> VariableState::OfScope(int64_t scope_key) const {
 }
 
 void VariableState::RemoveScope(int64_t scope_key) {
-  scopes_.Remove(scope_key);
+  // Most scopes have no variables: a lookup (usually cached, or answered by
+  // a Bloom filter) is cheaper than the tombstone a blind delete writes.
+  if (scopes_.Find(scope_key) != nullptr) scopes_.Remove(scope_key);
 }
 
 }  // namespace waggle::engine::state

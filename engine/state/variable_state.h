@@ -23,7 +23,11 @@ struct Variable {
 
 class VariableState {
  public:
-  explicit VariableState(StateAccess* access) : scopes_(access, ColumnFamily::kVariables) {}
+  using Retained = TableCache<fb::ScopeVariables>::Retained;
+
+  // REQUIRES: `access` and `retained` (if not null) outlive this object.
+  VariableState(StateAccess* access, Retained* retained)
+      : scopes_(access, ColumnFamily::kVariables, retained) {}
 
   // Null when absent; valid until the scope changes.
   const fb::StoredVariableT* Find(int64_t scope_key, std::string_view name) const;
@@ -35,6 +39,7 @@ class VariableState {
 
   // Writes the cached scopes into the transaction (table_cache.h).
   void Flush() { scopes_.Flush(); }
+  void Retain(size_t max_retained) { scopes_.Retain(max_retained); }
 
  private:
   TableCache<fb::ScopeVariables> scopes_;
