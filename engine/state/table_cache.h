@@ -14,7 +14,9 @@
 // after a commit, Retain hands the values the transaction read or wrote to
 // the next transactions, which take them from there instead of reading the
 // store (an instance created by one command is read back by the next that
-// touches it). A value is taken out of Retained when a transaction loads or
+// touches it). Retained also remembers keys found absent (a scope without
+// variables is looked up by several commands), but not removed ones (dead
+// keys). A value is taken out of Retained when a transaction loads or
 // changes it, so a transaction that rolls back leaves no stale value behind.
 //
 // REQUIRES: the family is accessed only through this cache (nothing else
@@ -35,8 +37,8 @@ template <typename Table>
 class TableCache {
  public:
   using Value = typename Table::NativeTableType;
-  // Committed values by key: the store holds exactly these.
-  using Retained = std::unordered_map<int64_t, Value>;
+  // Committed values by key (nullopt: absent): the store holds exactly these.
+  using Retained = std::unordered_map<int64_t, std::optional<Value>>;
 
   // REQUIRES: `access` and `retained` (if not null) outlive the cache.
   TableCache(StateAccess* access, ColumnFamily family, Retained* retained)
@@ -64,6 +66,7 @@ class TableCache {
     Entry& entry = Overwrite(key);
     entry.value = std::move(value);
     entry.dirty = true;
+    entry.removed = false;
   }
 
   // A value under a key the store has never held (a newly generated key).
@@ -71,6 +74,7 @@ class TableCache {
     Entry& entry = Overwrite(key);
     entry.value = std::move(value);
     entry.dirty = true;
+    entry.removed = false;
     entry.stored = false;
   }
 
@@ -78,6 +82,7 @@ class TableCache {
     Entry& entry = Overwrite(key);
     entry.value.reset();
     entry.dirty = true;
+    entry.removed = true;
   }
 
   // Writes the changed values into the transaction.
@@ -103,7 +108,7 @@ class TableCache {
     if (retained_ == nullptr) return;
     if (retained_->size() + entries_.size() > max_retained) retained_->clear();
     for (auto& [key, entry] : entries_) {
-      if (entry.value) retained_->insert_or_assign(key, std::move(*entry.value));
+      if (!entry.removed) retained_->insert_or_assign(key, std::move(entry.value));
     }
     entries_.clear();
   }
@@ -113,15 +118,14 @@ class TableCache {
     std::optional<Value> value;  // nullopt: absent
     bool dirty = false;          // changed since read or flushed
     bool stored = true;          // the store may hold the key
+    bool removed = false;        // by this transaction
   };
 
   Entry& Load(int64_t key) const {
     auto [it, inserted] = entries_.try_emplace(key);
     if (!inserted) return it->second;
     Entry& entry = it->second;
-    if (auto retained = TakeRetained(key)) {
-      entry.value = std::move(retained);
-    } else {
+    if (!TakeRetained(key, &entry.value)) {
       entry.value = access_->GetTable<Table>(family_, KeyOf(key));
     }
     entry.stored = entry.value.has_value();
@@ -131,18 +135,20 @@ class TableCache {
   // The entry of `key` about to be overwritten (not read).
   Entry& Overwrite(int64_t key) {
     auto [it, inserted] = entries_.try_emplace(key);
-    if (inserted) TakeRetained(key);
+    std::optional<Value> retained;
+    if (inserted && TakeRetained(key, &retained) && !retained) it->second.stored = false;
     return it->second;
   }
 
-  // Takes `key` out of Retained.
-  std::optional<Value> TakeRetained(int64_t key) const {
-    if (retained_ == nullptr) return std::nullopt;
+  // Moves `key` out of Retained into `value`; false when Retained does not
+  // know it.
+  bool TakeRetained(int64_t key, std::optional<Value>* value) const {
+    if (retained_ == nullptr) return false;
     auto it = retained_->find(key);
-    if (it == retained_->end()) return std::nullopt;
-    std::optional<Value> value(std::move(it->second));
+    if (it == retained_->end()) return false;
+    *value = std::move(it->second);
     retained_->erase(it);
-    return value;
+    return true;
   }
 
   StateAccess* access_;
