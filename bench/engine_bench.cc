@@ -243,6 +243,11 @@ int Run(const Flags& flags) {
               replay_seconds, replay_cpu);
   std::printf("  %.0f events/s (target 500000), %.0f per CPU second, %.0f records/s\n",
               events / replay_seconds, events / replay_cpu, records / replay_seconds);
+  // Closed first: LevelDB's compaction thread may still be deleting files.
+  replay_engine.reset();
+  replay_store.reset();
+  engine.reset();
+  store.reset();
   std::filesystem::remove_all(dir);
   return 0;
 }
