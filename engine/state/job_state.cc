@@ -50,7 +50,8 @@ void JobState::Unindex(int64_t key, const fb::StoredJobT& stored) {
 void JobState::Put(int64_t key, JobLifecycle lifecycle, record::fb::JobRecordT job) {
   const fb::StoredJobT* previous = Find(key);
   if (previous != nullptr && previous->value) Unindex(key, *previous);
-  // A new job's index entries are new keys too.
+  // A job the state does not hold is a new one (job keys are never reused),
+  // so its index entries are new keys too.
   const bool is_new = previous == nullptr;
   auto index = [&](ColumnFamily family, const std::string& index_key) {
     if (is_new) {
