@@ -83,10 +83,11 @@ class Engine::Impl {
   int64_t last_processed() const { return last_processed_; }
 
  private:
-  // Commits `transaction` with the key counter (when it moved) and the last
-  // processed position; on failure restores what the engine keeps in memory.
-  Status Commit(state::Transaction& transaction, const Status& error, int64_t counter_before,
-                int64_t position);
+  // Commits `state` (over `transaction`) with the key counter (when it
+  // moved) and the last processed position; on failure restores what the
+  // engine keeps in memory.
+  Status Commit(state::EngineState& state, state::Transaction& transaction, const Status& error,
+                int64_t counter_before, int64_t position);
 
   state::StateStore* store_;
   EngineOptions options_;
@@ -94,16 +95,18 @@ class Engine::Impl {
   record::KeyGenerator keys_;
   EventApplier applier_;
   int64_t last_processed_;
+  state::RetainedValues retained_;
   // Replay: the command each processed-in-batch command was processed for
   // (by position), so that events of a batch count as processing the
   // command that started it, as on the leader. Bounded: batches are small.
   std::unordered_map<int64_t, int64_t> batch_roots_;
 };
 
-Status Engine::Impl::Commit(state::Transaction& transaction, const Status& error,
-                            int64_t counter_before, int64_t position) {
+Status Engine::Impl::Commit(state::EngineState& state, state::Transaction& transaction,
+                            const Status& error, int64_t counter_before, int64_t position) {
   Status status = error;
   if (status.ok()) {
+    state.Flush();
     if (keys_.last_counter() != counter_before) {
       std::string counter;
       state::AppendInt64(&counter, keys_.last_counter());
@@ -118,6 +121,7 @@ Status Engine::Impl::Commit(state::Transaction& transaction, const Status& error
     processes_.Clear();
     return status;
   }
+  state.Retain();
   last_processed_ = std::max(last_processed_, position);
   return Status::OK();
 }
@@ -128,8 +132,10 @@ Result<ProcessingResult> Engine::Impl::ProcessCommand(const record::fb::Record& 
   command.UnPackTo(&unpacked);
   state::Transaction transaction = store_->BeginTransaction();
   Status error;
-  state::EngineState state(&transaction, &error);
+  state::EngineState state(&transaction, &error, &retained_);
   ProcessingResult result;
+  // A command's batch is usually a few dozen records: no moves while it grows.
+  result.records.reserve(64);
   Writers writers(&applier_, &state, options_, unpacked.timestamp, &result);
   ProcessingContext context{state, processes_, keys_, options_, writers};
   const int64_t counter_before = keys_.last_counter();
@@ -142,7 +148,7 @@ Result<ProcessingResult> Engine::Impl::ProcessCommand(const record::fb::Record& 
     RecordT queued = result.records[index].record;
     ProcessOneCommand(context, queued);
   }
-  Status status = Commit(transaction, error, counter_before, position);
+  Status status = Commit(state, transaction, error, counter_before, position);
   if (!status.ok()) return status;
   return result;
 }
@@ -150,7 +156,7 @@ Result<ProcessingResult> Engine::Impl::ProcessCommand(const record::fb::Record& 
 Status Engine::Impl::Replay(std::span<const record::fb::Record* const> records) {
   state::Transaction transaction = store_->BeginTransaction();
   Status error;
-  state::EngineState state(&transaction, &error);
+  state::EngineState state(&transaction, &error, &retained_);
   const int64_t counter_before = keys_.last_counter();
   int64_t processed = last_processed_;
   for (const record::fb::Record* record : records) {
@@ -172,7 +178,7 @@ Status Engine::Impl::Replay(std::span<const record::fb::Record* const> records) 
     record->UnPackTo(&unpacked);
     applier_.Apply(state, unpacked);
   }
-  return Commit(transaction, error, counter_before, processed);
+  return Commit(state, transaction, error, counter_before, processed);
 }
 
 std::optional<int64_t> Engine::Impl::NextDueDate() {

@@ -12,11 +12,10 @@ using state::JobLifecycle;
 
 void SetElementJob(state::EngineState& state, int64_t element_instance_key, int64_t job_key,
                    const std::string* pending_variables) {
-  auto instance = state.element_instances.Get(element_instance_key);
-  if (!instance) return;
+  auto* instance = state.element_instances.FindForUpdate(element_instance_key);
+  if (instance == nullptr) return;
   instance->job_key = job_key;
   if (pending_variables != nullptr) instance->pending_variables = *pending_variables;
-  state.element_instances.Put(element_instance_key, *instance);
 }
 
 }  // namespace
@@ -25,7 +24,8 @@ void ApplyJobEvent(state::EngineState& state, const record::fb::RecordT& event) 
   const auto* value = event.typed_value.AsJobRecord();
   if (value == nullptr) return;
   const int64_t key = event.key;
-  auto stored = state.jobs.Get(key);
+  // Valid until the job changes: each case copies what it needs first.
+  const state::fb::StoredJobT* stored = state.jobs.Find(key);
   switch (static_cast<JobIntent>(event.intent)) {
     case JobIntent::kCreated:
       state.jobs.Put(key, JobLifecycle::kActivatable, *value);
@@ -50,7 +50,7 @@ void ApplyJobEvent(state::EngineState& state, const record::fb::RecordT& event) 
       } else if (job.retries > 0) {
         lifecycle = JobLifecycle::kActivatable;
       }
-      state.jobs.Put(key, lifecycle, job);
+      state.jobs.Put(key, lifecycle, std::move(job));
       break;
     }
     case JobIntent::kTimedOut:
@@ -59,14 +59,15 @@ void ApplyJobEvent(state::EngineState& state, const record::fb::RecordT& event) 
       record::fb::JobRecordT job = *stored->value;
       job.deadline = -1;
       job.recurring_time = -1;
-      state.jobs.Put(key, JobLifecycle::kActivatable, job);
+      state.jobs.Put(key, JobLifecycle::kActivatable, std::move(job));
       break;
     }
     case JobIntent::kRetriesUpdated: {
       if (!stored) break;
       record::fb::JobRecordT job = *stored->value;
       job.retries = value->retries;
-      state.jobs.Put(key, static_cast<JobLifecycle>(stored->state), job);
+      const auto lifecycle = static_cast<JobLifecycle>(stored->state);
+      state.jobs.Put(key, lifecycle, std::move(job));
       break;
     }
     case JobIntent::kTimeoutUpdated: {
@@ -89,7 +90,7 @@ void ApplyJobEvent(state::EngineState& state, const record::fb::RecordT& event) 
       record::fb::JobRecordT job = *stored->value;
       job.error_code = value->error_code;
       job.error_message = value->error_message;
-      state.jobs.Put(key, JobLifecycle::kFailed, job);
+      state.jobs.Put(key, JobLifecycle::kFailed, std::move(job));
       break;
     }
     default: break;
@@ -104,7 +105,7 @@ void ApplyJobBatchEvent(state::EngineState& state, const record::fb::RecordT& ev
     // The batch carries the jobs' variables for the worker; the stored job
     // does not keep them.
     job.variables.clear();
-    state.jobs.Put(batch->job_keys[i], JobLifecycle::kActivated, job);
+    state.jobs.Put(batch->job_keys[i], JobLifecycle::kActivated, std::move(job));
   }
 }
 

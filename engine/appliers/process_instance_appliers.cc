@@ -44,11 +44,10 @@ void WriteCount(state::StateAccess& access, const std::string& key, int32_t coun
 void UpdateScope(state::EngineState& state, int64_t scope_key, int children_delta,
                  int flows_delta) {
   if (scope_key < 0) return;
-  auto scope = state.element_instances.Get(scope_key);
-  if (!scope) return;
+  auto* scope = state.element_instances.FindForUpdate(scope_key);
+  if (scope == nullptr) return;
   scope->active_children += children_delta;
   scope->active_flows = std::max(0, scope->active_flows + flows_delta);
-  state.element_instances.Put(scope_key, *scope);
 }
 
 void OnActivating(state::EngineState& state, ProcessCache& processes,
@@ -60,22 +59,23 @@ void OnActivating(state::EngineState& state, ProcessCache& processes,
 
   // An inner instance of a multi-instance body takes the body's next loop
   // counter; it came by no sequence flow.
-  auto scope =
-      value.flow_scope_key >= 0 ? state.element_instances.Get(value.flow_scope_key) : std::nullopt;
+  const state::fb::ElementInstanceT* scope =
+      value.flow_scope_key >= 0 ? state.element_instances.Find(value.flow_scope_key) : nullptr;
   const bool inner =
-      scope && scope->value != nullptr &&
+      scope != nullptr && scope->value != nullptr &&
       scope->value->bpmn_element_type == record::fb::BpmnElementType::MULTI_INSTANCE_BODY;
+  // What is read from the scope below, before the scope changes.
+  const int32_t scope_active_flows = scope != nullptr ? scope->active_flows : 0;
   if (inner) {
-    instance.loop_counter = ++scope->loop_counter;
-    state.element_instances.Put(value.flow_scope_key, *scope);
+    instance.loop_counter =
+        ++state.element_instances.FindForUpdate(value.flow_scope_key)->loop_counter;
   }
-  state.element_instances.Create(event.key, instance);
+  state.element_instances.Create(event.key, std::move(instance));
   // A called process: its call activity knows it (to terminate it).
   if (value.bpmn_element_type == record::fb::BpmnElementType::PROCESS &&
       value.parent_element_instance_key >= 0) {
-    if (auto call = state.element_instances.Get(value.parent_element_instance_key)) {
+    if (auto* call = state.element_instances.FindForUpdate(value.parent_element_instance_key)) {
       call->called_instance_key = event.key;
-      state.element_instances.Put(value.parent_element_instance_key, *call);
     }
   }
 
@@ -91,7 +91,7 @@ void OnActivating(state::EngineState& state, ProcessCache& processes,
         // An interrupting event sub-process runs alone in its scope: tokens
         // that were on their way (their activation is rejected) or waiting
         // at a joining gateway are gone.
-        consumed_flows = scope ? scope->active_flows : 0;
+        consumed_flows = scope_active_flows;
       } else if (element.type == bpmn::ElementType::kParallelGateway &&
                  element.incoming.size() > 1) {
         for (bpmn::FlowIndex flow : element.incoming) {
@@ -126,15 +126,14 @@ void OnSequenceFlowTaken(state::EngineState& state, ProcessCache& processes,
 // document) to its call activity, which applies them when it completes.
 void HandVariablesToCallActivity(state::EngineState& state, int64_t key,
                                  const record::fb::ProcessInstanceRecordT& value) {
-  auto call = state.element_instances.Get(value.parent_element_instance_key);
-  if (!call) return;
+  auto* call = state.element_instances.FindForUpdate(value.parent_element_instance_key);
+  if (call == nullptr) return;
   std::string document = "{";
   for (const state::Variable& variable : state.variables.OfScope(key)) {
     if (document.size() > 1) document += ',';
     document += nlohmann::json(variable.name).dump() + ':' + variable.value;
   }
   call->pending_variables = document + '}';
-  state.element_instances.Put(value.parent_element_instance_key, *call);
 }
 
 void OnEnded(state::EngineState& state, const record::fb::RecordT& event,
@@ -148,7 +147,10 @@ void OnEnded(state::EngineState& state, const record::fb::RecordT& event,
   state.element_instances.Remove(key, value.flow_scope_key);
   state.variables.RemoveScope(key);
   if (value.flow_scope_key < 0) {
-    state.access.Delete(ColumnFamily::kAwaitingResults, state::KeyOf(key));
+    // Rarely there (CreateProcessInstanceWithResult): no blind tombstone.
+    if (state.access.Contains(ColumnFamily::kAwaitingResults, state::KeyOf(key))) {
+      state.access.Delete(ColumnFamily::kAwaitingResults, state::KeyOf(key));
+    }
     state.messages.RemoveActiveStartInstance(key);
   }
   UpdateScope(state, value.flow_scope_key, -1, 0);
@@ -173,9 +175,8 @@ void ApplyProcessInstanceEvent(state::EngineState& state, ProcessCache& processe
     case ProcessInstanceIntent::kElementActivated:
     case ProcessInstanceIntent::kElementCompleting:
     case ProcessInstanceIntent::kElementTerminating:
-      if (auto instance = state.element_instances.Get(event.key)) {
+      if (auto* instance = state.element_instances.FindForUpdate(event.key)) {
         instance->state = event.intent;
-        state.element_instances.Put(event.key, *instance);
       }
       break;
     case ProcessInstanceIntent::kElementCompleted:

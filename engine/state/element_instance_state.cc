@@ -3,23 +3,21 @@
 namespace waggle::engine::state {
 
 std::optional<fb::ElementInstanceT> ElementInstanceState::Get(int64_t key) const {
-  return access_->GetTable<fb::ElementInstance>(ColumnFamily::kElementInstance, KeyOf(key));
+  const fb::ElementInstanceT* instance = Find(key);
+  if (instance == nullptr) return std::nullopt;
+  return *instance;
 }
 
-void ElementInstanceState::Put(int64_t key, const fb::ElementInstanceT& instance) {
-  access_->PutTable<fb::ElementInstance>(ColumnFamily::kElementInstance, KeyOf(key), instance);
-}
-
-void ElementInstanceState::Create(int64_t key, const fb::ElementInstanceT& instance) {
-  Put(key, instance);
+void ElementInstanceState::Create(int64_t key, fb::ElementInstanceT instance) {
   const int64_t flow_scope_key = instance.value ? instance.value->flow_scope_key : -1;
+  instances_.Create(key, std::move(instance));
   if (flow_scope_key >= 0) {
-    access_->Put(ColumnFamily::kElementInstanceChildren, KeyOf(flow_scope_key, key), "");
+    access_->PutNew(ColumnFamily::kElementInstanceChildren, KeyOf(flow_scope_key, key), "");
   }
 }
 
 void ElementInstanceState::Remove(int64_t key, int64_t flow_scope_key) {
-  access_->Delete(ColumnFamily::kElementInstance, KeyOf(key));
+  instances_.Remove(key);
   if (flow_scope_key >= 0) {
     access_->Delete(ColumnFamily::kElementInstanceChildren, KeyOf(flow_scope_key, key));
   }

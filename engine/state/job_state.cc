@@ -26,7 +26,9 @@ void ForEachDueJob(const StateAccess& access, ColumnFamily family, int64_t now,
 }  // namespace
 
 std::optional<fb::StoredJobT> JobState::Get(int64_t key) const {
-  return access_->GetTable<fb::StoredJob>(ColumnFamily::kJobs, KeyOf(key));
+  const fb::StoredJobT* job = Find(key);
+  if (job == nullptr) return std::nullopt;
+  return *job;
 }
 
 void JobState::Unindex(int64_t key, const fb::StoredJobT& stored) {
@@ -45,29 +47,42 @@ void JobState::Unindex(int64_t key, const fb::StoredJobT& stored) {
   }
 }
 
-void JobState::Put(int64_t key, JobLifecycle lifecycle, const record::fb::JobRecordT& job) {
-  if (auto previous = Get(key); previous && previous->value) Unindex(key, *previous);
-  fb::StoredJobT stored;
-  stored.state = static_cast<uint8_t>(lifecycle);
-  stored.value = std::make_unique<record::fb::JobRecordT>(job);
-  access_->PutTable<fb::StoredJob>(ColumnFamily::kJobs, KeyOf(key), stored);
+void JobState::Put(int64_t key, JobLifecycle lifecycle, record::fb::JobRecordT job) {
+  const fb::StoredJobT* previous = Find(key);
+  if (previous != nullptr && previous->value) Unindex(key, *previous);
+  // A job the state does not hold is a new one (job keys are never reused),
+  // so its index entries are new keys too.
+  const bool is_new = previous == nullptr;
+  auto index = [&](ColumnFamily family, const std::string& index_key) {
+    if (is_new) {
+      access_->PutNew(family, index_key, "");
+    } else {
+      access_->Put(family, index_key, "");
+    }
+  };
   switch (lifecycle) {
     case JobLifecycle::kActivatable:
-      access_->Put(ColumnFamily::kJobActivatable, TypeAndKey(job.type, key), "");
+      index(ColumnFamily::kJobActivatable, TypeAndKey(job.type, key));
       break;
     case JobLifecycle::kActivated:
-      access_->Put(ColumnFamily::kJobDeadlines, KeyOf(job.deadline, key), "");
+      index(ColumnFamily::kJobDeadlines, KeyOf(job.deadline, key));
       break;
     case JobLifecycle::kBackoff:
-      access_->Put(ColumnFamily::kJobBackoff, KeyOf(job.recurring_time, key), "");
+      index(ColumnFamily::kJobBackoff, KeyOf(job.recurring_time, key));
       break;
     case JobLifecycle::kFailed: break;
   }
+  fb::StoredJobT stored;
+  stored.state = static_cast<uint8_t>(lifecycle);
+  stored.value = std::make_unique<record::fb::JobRecordT>(std::move(job));
+  jobs_.Put(key, std::move(stored));
 }
 
 void JobState::Remove(int64_t key) {
-  if (auto previous = Get(key); previous && previous->value) Unindex(key, *previous);
-  access_->Delete(ColumnFamily::kJobs, KeyOf(key));
+  if (const fb::StoredJobT* previous = Find(key); previous && previous->value) {
+    Unindex(key, *previous);
+  }
+  jobs_.Remove(key);
 }
 
 void JobState::ForEachActivatable(std::string_view type,

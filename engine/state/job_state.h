@@ -1,5 +1,6 @@
 // Jobs, with the indexes that find them: activatable jobs by type, activated
-// jobs by deadline, failed jobs by the end of their retry back-off.
+// jobs by deadline, failed jobs by the end of their retry back-off. Jobs are
+// cached for the transaction (table_cache.h): Flush before it commits.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <string_view>
 
 #include "engine/state/state_access.h"
+#include "engine/state/table_cache.h"
 
 namespace waggle::engine::state {
 
@@ -25,11 +27,18 @@ inline constexpr std::string_view kNoCatchEventFound = "NO_CATCH_EVENT_FOUND";
 
 class JobState {
  public:
-  explicit JobState(StateAccess* access) : access_(access) {}
+  using Retained = TableCache<fb::StoredJob>::Retained;
 
+  // REQUIRES: `access` and `retained` (if not null) outlive this object.
+  JobState(StateAccess* access, Retained* retained)
+      : access_(access), jobs_(access, ColumnFamily::kJobs, retained) {}
+
+  // Null when absent; valid until the job changes.
+  const fb::StoredJobT* Find(int64_t key) const { return jobs_.Find(key); }
+  // A copy.
   std::optional<fb::StoredJobT> Get(int64_t key) const;
   // Stores the job and moves it to the index its lifecycle calls for.
-  void Put(int64_t key, JobLifecycle lifecycle, const record::fb::JobRecordT& job);
+  void Put(int64_t key, JobLifecycle lifecycle, record::fb::JobRecordT job);
   void Remove(int64_t key);
 
   // Activatable jobs of `type` in key order; the visitor returns false to stop.
@@ -42,10 +51,15 @@ class JobState {
   // The earliest deadline or back-off end, if any.
   std::optional<int64_t> NextDueDate() const;
 
+  // Writes the cached jobs into the transaction (table_cache.h).
+  void Flush() { jobs_.Flush(); }
+  void Retain(size_t max_retained) { jobs_.Retain(max_retained); }
+
  private:
   void Unindex(int64_t key, const fb::StoredJobT& stored);
 
   StateAccess* access_;
+  TableCache<fb::StoredJob> jobs_;
 };
 
 }  // namespace waggle::engine::state

@@ -55,6 +55,16 @@ class StateAccess {
     txn_->Put(family, key, Pack<Table>(value));
   }
 
+  void PutNew(ColumnFamily family, std::string_view key, std::string_view value) {
+    txn_->PutNew(family, key, value);
+  }
+
+  template <typename Table>
+  void PutNewTable(ColumnFamily family, std::string_view key,
+                   const typename Table::NativeTableType& value) {
+    txn_->PutNew(family, key, Pack<Table>(value));
+  }
+
   void Delete(ColumnFamily family, std::string_view key) { txn_->Delete(family, key); }
 
   // Visits the entries whose key starts with `prefix`, keys without the

@@ -19,6 +19,7 @@
 namespace leveldb {
 class Cache;
 class DB;
+class FilterPolicy;
 }  // namespace leveldb
 
 namespace waggle::engine::state {
@@ -62,11 +63,13 @@ class StateStore {
   Status ForEachEntry(const EntryVisitor& visit);
 
  private:
-  StateStore(std::unique_ptr<leveldb::Cache> cache, std::unique_ptr<leveldb::DB> db,
-             bool sync_writes);
+  StateStore(std::unique_ptr<leveldb::Cache> cache,
+             std::unique_ptr<const leveldb::FilterPolicy> filter_policy,
+             std::unique_ptr<leveldb::DB> db, bool sync_writes);
 
-  // Declared before db_: the database uses the cache until it is destroyed.
+  // Declared before db_: the database uses them until it is destroyed.
   std::unique_ptr<leveldb::Cache> block_cache_;
+  std::unique_ptr<const leveldb::FilterPolicy> filter_policy_;
   std::unique_ptr<leveldb::DB> db_;
   bool sync_writes_;
 };

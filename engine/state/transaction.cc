@@ -46,8 +46,8 @@ Result<std::string> Transaction::Get(ColumnFamily family, std::string_view key) 
   assert(open());
   const std::string storage_key = StorageKey(family, key);
   if (auto pending = overlay_.find(storage_key); pending != overlay_.end()) {
-    if (!pending->second) return Status::NotFound("deleted in this transaction");
-    return *pending->second;
+    if (!pending->second.value) return Status::NotFound("deleted in this transaction");
+    return *pending->second.value;
   }
   leveldb::ReadOptions read_options;
   read_options.snapshot = snapshot_;
@@ -59,12 +59,17 @@ Result<std::string> Transaction::Get(ColumnFamily family, std::string_view key) 
 
 void Transaction::Put(ColumnFamily family, std::string_view key, std::string_view value) {
   assert(open());
-  overlay_.insert_or_assign(StorageKey(family, key), std::string(value));
+  overlay_[StorageKey(family, key)].value = std::string(value);
+}
+
+void Transaction::PutNew(ColumnFamily family, std::string_view key, std::string_view value) {
+  assert(open());
+  overlay_.insert_or_assign(StorageKey(family, key), Pending{std::string(value), false});
 }
 
 void Transaction::Delete(ColumnFamily family, std::string_view key) {
   assert(open());
-  overlay_.insert_or_assign(StorageKey(family, key), std::nullopt);
+  overlay_[StorageKey(family, key)].value.reset();
 }
 
 Status Transaction::Iterate(ColumnFamily family, const KeyRange& range,
@@ -106,7 +111,7 @@ Status Transaction::IterateStored(std::string_view start, std::string_view limit
     if (order == 0) stored->Next();  // the pending write replaces or hides it
     // Copies: the visitor may overwrite this very entry while it reads it.
     const std::string key = pending->first;
-    const std::optional<std::string> value = pending->second;
+    const std::optional<std::string> value = pending->second.value;
     ++pending;
     if (value && !visit(key, *value)) break;
     if (overlay_.size() != overlay_size) pending = overlay_.upper_bound(key);
@@ -118,7 +123,7 @@ void Transaction::SetLastProcessedPosition(int64_t position) {
   assert(open());
   std::string value;
   AppendInt64(&value, position);
-  overlay_.insert_or_assign(LastProcessedPositionKey(), std::move(value));
+  overlay_[LastProcessedPositionKey()].value = std::move(value);
 }
 
 Result<int64_t> Transaction::LastProcessedPosition() const {
@@ -138,10 +143,10 @@ Result<int64_t> Transaction::LastProcessedPosition() const {
 Status Transaction::Commit() {
   assert(open());
   leveldb::WriteBatch batch;
-  for (const auto& [key, value] : overlay_) {
-    if (value) {
-      batch.Put(key, *value);
-    } else {
+  for (const auto& [key, pending] : overlay_) {
+    if (pending.value) {
+      batch.Put(key, *pending.value);
+    } else if (pending.stored) {
       batch.Delete(key);
     }
   }

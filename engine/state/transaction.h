@@ -43,6 +43,10 @@ class Transaction {
   // NotFound when the key is absent or deleted in this transaction.
   Result<std::string> Get(ColumnFamily family, std::string_view key) const;
   void Put(ColumnFamily family, std::string_view key, std::string_view value);
+  // Put for a key the store does not hold (a newly generated key): when the
+  // same transaction deletes it again, the commit writes nothing for it
+  // rather than a put and a tombstone.
+  void PutNew(ColumnFamily family, std::string_view key, std::string_view value);
   void Delete(ColumnFamily family, std::string_view key);
 
   // Visits the live entries of `range` in key order, keys without the family
@@ -77,8 +81,12 @@ class Transaction {
   leveldb::DB* db_;
   const leveldb::Snapshot* snapshot_;
   bool sync_writes_;
-  // Whole key -> new value, or nullopt for a pending delete.
-  std::map<std::string, std::optional<std::string>, std::less<>> overlay_;
+  struct Pending {
+    std::optional<std::string> value;  // nullopt: deleted
+    bool stored = true;                // the store may hold the key
+  };
+  // Whole key -> pending write.
+  std::map<std::string, Pending, std::less<>> overlay_;
 };
 
 }  // namespace waggle::engine::state
