@@ -22,6 +22,8 @@ namespace {
 namespace api = waggle::broker_api;
 using namespace std::chrono_literals;
 
+constexpr int32_t kMaxJobs = 200;  // per activation
+
 class CommandApiLoad : public LoadClient {
  public:
   CommandApiLoad(const std::string& addresses, int partitions)
@@ -60,10 +62,12 @@ class CommandApiLoad : public LoadClient {
   }
 
   // One activation in flight per partition; each activated job is completed
-  // at once. An empty activation waits for a jobs-available notice from the
-  // partition's leader (WatchJobsAvailable, as the gateway's long polls do),
-  // or at most a back-off from 1 ms to 50 ms, as notices may be missed while
-  // a leader changes.
+  // at once. A full batch is followed by the next activation at once; after
+  // one that was not full (no job left) the worker waits for a jobs-available
+  // notice from the partition's leader (WatchJobsAvailable, as the gateway's
+  // long polls do), or at most a back-off from 100 ms to 1 s, as notices may
+  // be missed while a leader changes. Each activation is a command on the
+  // log: polling for nothing would cost the brokers more than the load does.
   void StartWorkers(const std::string& job_type, Completed completed) override {
     job_type_ = job_type;
     completed_ = std::move(completed);
@@ -145,7 +149,7 @@ class CommandApiLoad : public LoadClient {
       if (!notified) {
         w.idle = true;
         generation = ++w.generation;
-        w.wait = wait = std::min<std::chrono::milliseconds>(std::max(w.wait * 2, 1ms), 50ms);
+        w.wait = wait = std::min<std::chrono::milliseconds>(std::max(w.wait * 2, 100ms), 1000ms);
       }
     }
     if (notified) {
@@ -172,7 +176,7 @@ class CommandApiLoad : public LoadClient {
     batch.type = job_type_;
     batch.worker = "bench";
     batch.timeout = 30000;
-    batch.max_jobs_to_activate = 200;
+    batch.max_jobs_to_activate = kMaxJobs;
     batch.tenant_ids = {"<default>"};
     {
       Worker& w = workers_[partition];
@@ -192,8 +196,9 @@ class CommandApiLoad : public LoadClient {
            {
              Worker& w = workers_[partition];
              std::lock_guard lock(w.mu);
-             w.wait = 0ms;
+             w.wait = 50ms;  // the next back-off: 100 ms
            }
+           const bool full = static_cast<int32_t>(jobs->job_keys.size()) >= kMaxJobs;
            for (size_t i = 0; i < jobs->job_keys.size(); ++i) {
              const int64_t instance = jobs->jobs[i]->process_instance_key;
              calls_.Add();
@@ -205,7 +210,11 @@ class CommandApiLoad : public LoadClient {
                     calls_.Done();
                   });
            }
-           Activate(partition);
+           if (full) {
+             Activate(partition);
+           } else {
+             WaitForJobs(partition);
+           }
            calls_.Done();
          });
   }
