@@ -6,6 +6,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -100,7 +101,9 @@ std::vector<std::string> Differences(const pb::FileDescriptor& theirs,
 // Zeebe's proto compiled by protoc into a FileDescriptorProto.
 pb::FileDescriptorProto ZeebeProto() {
   const std::string dir = std::string(WAGGLE_NPM_CLIENTS_DIR) + "/node_modules/zeebe-node/proto";
-  const std::string out = ::testing::TempDir() + "/zeebe_descriptor.pb";
+  // One file per process: ctest runs the tests of this file in parallel.
+  const std::string out =
+      ::testing::TempDir() + "/zeebe_descriptor." + std::to_string(::getpid()) + ".pb";
   const std::string command = std::string(WAGGLE_PROTOC) + " --proto_path=" + dir +
                               " --descriptor_set_out=" + out + " zeebe.proto";
   EXPECT_EQ(std::system(command.c_str()), 0)
@@ -108,6 +111,7 @@ pb::FileDescriptorProto ZeebeProto() {
   std::ifstream in(out, std::ios::binary);
   pb::FileDescriptorSet set;
   EXPECT_TRUE(set.ParseFromIstream(&in));
+  std::remove(out.c_str());
   EXPECT_EQ(set.file_size(), 1);
   return set.file_size() > 0 ? set.file(0) : pb::FileDescriptorProto();
 }
