@@ -153,11 +153,9 @@ Partition::~Partition() {
 Status Partition::Open(replication::GroupOptions group) {
   group_ = group.id;
   self_ = group.raft.id;
-  std::error_code ec;
-  fs::create_directories(group.dir, ec);
-  if (ec) return Status::IOError("cannot create " + group.dir + ": " + ec.message());
-  // Committed entries after the journal's snapshot are delivered from the
-  // driver's start on (Raft's applied index starts at the snapshot).
+  // The driver creates the journal directory. Committed entries after the
+  // journal's snapshot are delivered from the driver's start on (Raft's
+  // applied index starts at the snapshot).
   group.raft.applied = 0;
   group.listener = this;
   group.accepts_entries = [this] { return !refusing_entries_.load(std::memory_order_relaxed); };
